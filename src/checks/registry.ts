@@ -1,0 +1,10 @@
+/**
+ * Every kind of check the policy can name, one line each. The pipeline order is the route's list; this
+ * registry only maps a kind to its factory.
+ */
+import type { CheckFactory } from '../config/types.js';
+import { headersCheck } from './headers/index.js';
+
+export const checkFactories: readonly CheckFactory[] = [
+  headersCheck,
+];

@@ -1,0 +1,8 @@
+/**
+ * Top-level policy blocks compiled once per policy and shared by routes (keys, rule sets, stores), one line
+ * each. Their resources reach checks as `deps.shared[key]`.
+ */
+import type { PolicySection } from './types.js';
+
+export const policySections: readonly PolicySection[] = [
+];

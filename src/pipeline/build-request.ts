@@ -1,0 +1,205 @@
+/**
+ * Builds the normalized AuthzRequest from what Envoy sent (already decoded from protobuf into RequestInput),
+ * refusing what cannot be judged with a coded reason instead of throwing.
+ */
+import type { ErrorCode } from '../lib/errors.js';
+import { newDecisionId } from '../lib/ids.js';
+import type { ClientIpResolver } from './client-ip.js';
+import { normalizePath, parseQueryString } from './normalize-path.js';
+import type { AuthzRequest, JsonBodyResult, PeerAddress } from './types.js';
+
+/** The request as Envoy describes it, free of protobuf types. */
+export interface RequestInput {
+  method: string;
+  /** `:path` (or `request.http.path`): the raw request target with its query. */
+  path: string;
+  /** Header map (lower-cased names) or raw header list (`header_map`), values already decoded. */
+  headers: Record<string, string> | Array<[string, string | Buffer]>;
+  body?: Buffer;
+  authority?: string;
+  scheme?: string;
+  protocol?: string;
+  source?: PeerAddress;
+  destination?: PeerAddress;
+  tls?: { principal?: string; sni?: string; certificate?: string };
+  contextExtensions?: Record<string, string>;
+  /** Epoch ms of Envoy's request time, if sent. */
+  time?: number;
+}
+
+export interface RequestLimits {
+  maxHeaders: number;
+  maxHeaderBytes: number;
+  maxTotalHeaderBytes: number;
+}
+
+export const defaultRequestLimits: RequestLimits = {
+  maxHeaders: 200,
+  maxHeaderBytes: 16 * 1024,
+  maxTotalHeaderBytes: 96 * 1024,
+};
+
+export type BuildResult = { ok: true; req: AuthzRequest } | { ok: false; code: ErrorCode; reason: string };
+
+// Header names are tokens (RFC 9110) or HTTP/2 pseudo-headers; values exclude CR, LF and NUL.
+const HEADER_NAME = /^:?[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function headerValue(v: string | Buffer): string | undefined {
+  if (typeof v === 'string') return v;
+  try {
+    return utf8.decode(v);
+  } catch {
+    return undefined;
+  }
+}
+
+export function buildRequest(input: RequestInput, resolveClientIp: ClientIpResolver, limits: RequestLimits = defaultRequestLimits): BuildResult {
+  const method = input.method || '';
+  if (!method) return { ok: false, code: 'request.malformed', reason: 'empty method' };
+
+  const headers: Record<string, string> = Object.create(null);
+  const headerList: Array<readonly [string, string]> = [];
+  const entries: Array<[string, string | Buffer]> = Array.isArray(input.headers) ? input.headers : Object.entries(input.headers);
+  if (entries.length > limits.maxHeaders) {
+    return { ok: false, code: 'request.too_many_headers', reason: `${entries.length} headers, limit ${limits.maxHeaders}` };
+  }
+  let total = 0;
+  for (const [rawName, rawValue] of entries) {
+    const name = rawName.toLowerCase();
+    const size = name.length + (typeof rawValue === 'string' ? rawValue.length : rawValue.byteLength);
+    if (size > limits.maxHeaderBytes) return { ok: false, code: 'request.header_too_large', reason: `header ${name.slice(0, 64)} is ${size} bytes` };
+    total += size;
+    if (total > limits.maxTotalHeaderBytes) return { ok: false, code: 'request.header_too_large', reason: `headers exceed ${limits.maxTotalHeaderBytes} bytes` };
+    if (!HEADER_NAME.test(name)) return { ok: false, code: 'request.bad_header', reason: 'invalid header name' };
+    const value = headerValue(rawValue);
+    if (value === undefined) return { ok: false, code: 'request.bad_header', reason: `header ${name} is not valid UTF-8` };
+    if (BAD_VALUE.test(value)) return { ok: false, code: 'request.bad_header', reason: `header ${name} has a control character` };
+    headerList.push([name, value]);
+    const prev = headers[name];
+    headers[name] = prev === undefined ? value : `${prev},${value}`;
+  }
+
+  const rawPath = input.path || headers[':path'] || '';
+  if (!rawPath) return { ok: false, code: 'request.malformed', reason: 'empty path' };
+  const q = rawPath.indexOf('?');
+  const pathPart = q < 0 ? rawPath : rawPath.slice(0, q);
+  const rawQuery = q < 0 ? '' : rawPath.slice(q + 1);
+  const normalized = normalizePath(pathPart);
+  if (!normalized.ok) return { ok: false, code: 'request.bad_path', reason: normalized.reason };
+
+  const authority = input.authority || headers[':authority'] || headers['host'] || '';
+  const host = authorityHost(authority);
+  const peer = input.source?.address ?? '';
+  const clientIp = resolveClientIp(peer, headers['x-forwarded-for']);
+  const partial = headers['x-envoy-auth-partial-body'] === 'true';
+  const contentTypeHeader = headers['content-type'] ?? '';
+  const semi = contentTypeHeader.indexOf(';');
+  const contentType = (semi < 0 ? contentTypeHeader : contentTypeHeader.slice(0, semi)).trim().toLowerCase();
+
+  const req = new NormalizedRequest({
+    id: newDecisionId(),
+    time: input.time ?? Date.now(),
+    method,
+    rawPath,
+    path: normalized.path,
+    rawQuery,
+    authority,
+    host,
+    scheme: input.scheme || headers[':scheme'] || '',
+    protocol: input.protocol ?? '',
+    headers,
+    headerList,
+    body: input.body && input.body.length > 0 ? input.body : undefined,
+    bodyPartial: partial,
+    clientIp,
+    source: input.source,
+    destination: input.destination,
+    tls: input.tls ?? {},
+    requestId: headers['x-request-id'] ?? '',
+    traceparent: headers['traceparent'],
+    contextExtensions: input.contextExtensions ?? {},
+    contentType,
+  });
+  return { ok: true, req };
+}
+
+function authorityHost(authority: string): string {
+  const a = authority.toLowerCase();
+  if (a.startsWith('[')) {
+    const end = a.indexOf(']');
+    return end < 0 ? a : a.slice(0, end + 1);
+  }
+  const colon = a.lastIndexOf(':');
+  return colon < 0 ? a : a.slice(0, colon);
+}
+
+type Fields = Omit<AuthzRequest, 'query' | 'cookies' | 'jsonBody' | 'formBody'>;
+
+/** AuthzRequest with lazily parsed, memoized query, cookies and bodies. */
+class NormalizedRequest implements AuthzRequest {
+  readonly id!: string;
+  readonly time!: number;
+  readonly method!: string;
+  readonly rawPath!: string;
+  readonly path!: string;
+  readonly rawQuery!: string;
+  readonly authority!: string;
+  readonly host!: string;
+  readonly scheme!: string;
+  readonly protocol!: string;
+  readonly headers!: Readonly<Record<string, string>>;
+  readonly headerList!: ReadonlyArray<readonly [string, string]>;
+  readonly body!: Buffer | undefined;
+  readonly bodyPartial!: boolean;
+  readonly clientIp!: string;
+  readonly source!: PeerAddress | undefined;
+  readonly destination!: PeerAddress | undefined;
+  readonly tls!: { readonly principal?: string; readonly sni?: string; readonly certificate?: string };
+  readonly requestId!: string;
+  readonly traceparent!: string | undefined;
+  readonly contextExtensions!: Readonly<Record<string, string>>;
+  readonly contentType!: string;
+  #query?: Record<string, string[]>;
+  #cookies?: Record<string, string>;
+  #json?: JsonBodyResult;
+  #form?: Record<string, string[]>;
+
+  constructor(fields: Fields) {
+    Object.assign(this, fields);
+  }
+
+  get query(): Readonly<Record<string, readonly string[]>> {
+    return (this.#query ??= parseQueryString(this.rawQuery));
+  }
+
+  get cookies(): Readonly<Record<string, string>> {
+    if (this.#cookies) return this.#cookies;
+    const out: Record<string, string> = Object.create(null);
+    const header = this.headers['cookie'];
+    if (header) {
+      for (const part of header.split(/;\s*/)) {
+        const eq = part.indexOf('=');
+        if (eq <= 0) continue;
+        const name = part.slice(0, eq).trim();
+        if (!(name in out)) out[name] = part.slice(eq + 1).trim();
+      }
+    }
+    return (this.#cookies = out);
+  }
+
+  jsonBody(): JsonBodyResult {
+    if (this.#json) return this.#json;
+    if (!this.body) return (this.#json = { ok: false, error: 'no body' });
+    try {
+      return (this.#json = { ok: true, value: JSON.parse(this.body.toString('utf8')) });
+    } catch (err) {
+      return (this.#json = { ok: false, error: err instanceof Error ? err.message : 'invalid JSON' });
+    }
+  }
+
+  formBody(): Readonly<Record<string, readonly string[]>> {
+    return (this.#form ??= this.body ? parseQueryString(this.body.toString('utf8')) : Object.create(null));
+  }
+}

@@ -4,7 +4,9 @@
  */
 import type { CheckFactory } from '../config/types.js';
 import { headersCheck } from './headers/index.js';
+import { ipPolicyCheck } from './ip-policy/index.js';
 
 export const checkFactories: readonly CheckFactory[] = [
   headersCheck,
+  ipPolicyCheck,
 ];

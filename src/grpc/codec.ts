@@ -258,10 +258,11 @@ export function decodeRateLimitRequest(msg: Msg): DecodeRlsResult {
 const UINT32_MAX = 0xffffffff;
 const u32 = (n: number): number => (Number.isFinite(n) ? Math.min(UINT32_MAX, Math.max(0, Math.floor(n))) : 0);
 
-function duration(seconds: number): { seconds: number; nanos: number } {
-  if (!Number.isFinite(seconds) || seconds <= 0) return { seconds: 0, nanos: 0 };
+function duration(seconds: number): { seconds: number; nanos?: number } {
+  if (!Number.isFinite(seconds) || seconds <= 0) return { seconds: 0 };
   const whole = Math.floor(seconds);
-  return { seconds: whole, nanos: Math.round((seconds - whole) * 1e9) % 1e9 };
+  const nanos = Math.round((seconds - whole) * 1e9) % 1e9;
+  return nanos > 0 ? { seconds: whole, nanos } : { seconds: whole };
 }
 
 function headerValues(list: Array<[string, string]> | undefined): Array<{ key: string; value: string }> | undefined {

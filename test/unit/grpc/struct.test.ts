@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { fromStruct, toStruct, toValue } from '../../../src/grpc/struct.js';
+
+describe('Struct conversion', () => {
+  it('round-trips JSON-like values', () => {
+    const obj = { s: 'x', n: -1.5, b: false, z: null, list: [1, 'two', [3], { four: 4 }], o: { deep: { er: true } }, empty: {} };
+    expect(fromStruct(toStruct(obj))).toEqual(obj);
+  });
+
+  it('follows JSON: drops undefined members, non-finite numbers and undefined list items become null', () => {
+    expect(fromStruct(toStruct({ u: undefined, f: () => 1, nan: NaN, inf: Infinity, l: [undefined] }))).toEqual({ nan: null, inf: null, l: [null] });
+  });
+
+  it('dates become ISO strings, buffers base64, bigints numbers', () => {
+    expect(fromStruct(toStruct({ d: new Date(0), b: Buffer.from('hi'), big: 12n }))).toEqual({ d: '1970-01-01T00:00:00.000Z', b: 'aGk=', big: 12 });
+  });
+
+  it('survives cycles and hostile nesting by cutting them off as null', () => {
+    const a: Record<string, unknown> = {};
+    a.self = a;
+    const s = toStruct(a);
+    let depth = 0;
+    let v: any = fromStruct(s);
+    while (v && typeof v === 'object') { v = v.self; depth++; }
+    expect(v).toBeNull();
+    expect(depth).toBeLessThan(40);
+  });
+
+  it('reads what proto-loader gives back for empty or odd inputs', () => {
+    expect(fromStruct(undefined)).toEqual({});
+    expect(fromStruct({})).toEqual({});
+    expect(fromStruct({ fields: { a: {}, b: { listValue: {} }, c: { structValue: {} }, d: { numberValue: 0 } } })).toEqual({ a: null, b: [], c: {}, d: 0 });
+    expect(toValue(Symbol('x'))).toEqual({ nullValue: 'NULL_VALUE' });
+  });
+});

@@ -1,0 +1,56 @@
+/** `portcullis render-envoy`: writes Envoy's bootstrap (envoy.yaml) from the policy. */
+import { writeFile } from 'node:fs/promises';
+import { loadPolicy, locatorOf } from '../config/load.js';
+import { PolicyError } from '../config/types.js';
+import { renderEnvoy } from '../envoy/render.js';
+import { configOption, configPath, parse } from './args.js';
+import type { CliCommand } from './types.js';
+
+const usage = `portcullis render-envoy --config FILE [--out FILE] [--http-authz]
+
+Renders Envoy's configuration (envoy.yaml) from the policy: the HTTPS listener, CORS, body limits, the
+ext_authz and ratelimit filters calling Portcullis, and the upstream clusters.
+
+  --config FILE   the policy file (or PORTCULLIS_CONFIG)
+  --out FILE, -o  write here instead of stdout
+  --http-authz    call Portcullis's HTTP authorization server (ext_authz http_service) instead of gRPC
+
+Exit codes: 0 rendered, 1 the policy is invalid or Envoy cannot express it, 2 bad usage.`;
+
+export const command: CliCommand = {
+  name: 'render-envoy',
+  summary: 'write envoy.yaml from the policy',
+  usage,
+  async run(argv, io) {
+    const { values } = parse(argv, { ...configOption, out: { type: 'string', short: 'o' }, 'http-authz': { type: 'boolean' } });
+    const file = configPath(values.config, io);
+    const loaded = await loadPolicy(file);
+    if (!loaded.ok) {
+      for (const e of loaded.errors) io.stderr.write(`${e}\n`);
+      return 1;
+    }
+    let rendered: { yaml: string; warnings: string[] };
+    try {
+      rendered = renderEnvoy(loaded.policy.spec, { policyDir: loaded.policy.dir, httpAuthz: values['http-authz'] ?? false });
+    } catch (err) {
+      if (err instanceof PolicyError) {
+        io.stderr.write(`${locatorOf(loaded.policy).format(err.at, err.message.slice(err.at.length + 2))}\n`);
+        return 1;
+      }
+      throw err;
+    }
+    for (const w of rendered.warnings) io.stderr.write(`warning: ${w}\n`);
+    if (values.out) {
+      try {
+        await writeFile(values.out, rendered.yaml);
+      } catch (err) {
+        io.stderr.write(`render-envoy: cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? String(err)}\n`);
+        return 1;
+      }
+      io.stderr.write(`wrote ${values.out}\n`);
+    } else {
+      io.stdout.write(rendered.yaml);
+    }
+    return 0;
+  },
+};

@@ -3,7 +3,6 @@
  * then each route's checks. All expensive work happens here, once; a request only looks things up.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -15,6 +14,7 @@ import type { Check } from '../pipeline/types.js';
 import { parseDuration, parseSize } from '../lib/units.js';
 import { locatorOf } from './load.js';
 import type { LoadedPolicy, PolicySpec } from './policy-spec.js';
+import { resolveSecretValue } from './secrets.js';
 import { policySections } from './sections.js';
 import { PolicyError, type CheckFactory, type CompileDeps, type CompileOptions, type PolicySection, type SecretRef } from './types.js';
 
@@ -94,7 +94,7 @@ export async function compilePolicy(loaded: LoadedPolicy, options: CompilePolicy
     policyFile: loaded.file,
     policyDir: loaded.dir,
     resolvePath,
-    resolveSecret: (ref: SecretRef, at: string) => resolveSecret(ref, at, resolvePath, (w) => warnings.push(locator.format(at, w))),
+    resolveSecret: (ref: SecretRef, at: string) => resolveSecret(ref, at, loaded.dir, (w) => warnings.push(locator.format(at, w))),
     warn: (at, message) => warnings.push(locator.format(at, message)),
     logger: options.logger,
     metrics: options.metrics,
@@ -211,20 +211,11 @@ export async function compilePolicy(loaded: LoadedPolicy, options: CompilePolicy
   });
 }
 
-function resolveSecret(ref: SecretRef, at: string, resolvePath: (p: string) => string, warn: (m: string) => void): string {
-  if (typeof ref === 'string') {
-    warn('inline secret in the policy file; prefer { env: NAME } or { file: PATH }');
-    return ref;
-  }
-  if ('env' in ref) {
-    const value = process.env[ref.env];
-    if (value === undefined || value === '') throw new PolicyError(at, `environment variable ${ref.env} is not set`);
-    return value;
-  }
+function resolveSecret(ref: SecretRef, at: string, policyDir: string, warn: (m: string) => void): string {
+  if (typeof ref === 'string') warn('inline secret in the policy file; prefer { env: NAME } or { file: PATH }');
   try {
-    return readFileSync(resolvePath(ref.file), 'utf8').trim();
+    return resolveSecretValue(ref, policyDir);
   } catch (err) {
-    throw new PolicyError(at, `cannot read secret file ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new PolicyError(at, (err as Error).message);
   }
 }
-

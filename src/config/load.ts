@@ -163,10 +163,10 @@ export function parsePolicyText(text: string, file: string): LoadResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => `${basename(file)}:${e.linePos?.[0]?.line ?? 1} ${e.message.split('\n')[0]}`),
-    };
+    // A YAML syntax error cascades into many; the first is the one to fix.
+    const first = doc.errors[0]!;
+    const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more after it)` : '';
+    return { ok: false, errors: [`${basename(file)}:${first.linePos?.[0]?.line ?? 1} YAML syntax: ${first.message.split('\n')[0]}${more}`] };
   }
   const locator = new PolicyLocator(file, doc, lines);
   const spec = doc.toJS({ maxAliasCount: 100 }) as unknown;

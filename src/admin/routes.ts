@@ -1,0 +1,4 @@
+/** Admin endpoints contributed by the parts of the system (the core's own are in core-routes.ts). */
+import type { AdminRoute } from './types.js';
+
+export const adminRoutes: readonly AdminRoute[] = [];

@@ -1,0 +1,156 @@
+/**
+ * Composition root: compile the policy, start the decision recorder, the gRPC listener and the admin API,
+ * and handle reload and shutdown. `portcullis serve` and the integration tests both start here.
+ */
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import { coreRoutes } from './admin/core-routes.js';
+import { adminRoutes } from './admin/routes.js';
+import { startAdminServer, type RunningAdminServer } from './admin/server.js';
+import type { CompiledPolicy } from './config/compile.js';
+import type { SecretRef } from './config/types.js';
+import type { DecisionRecord } from './decisions/record.js';
+import { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
+import type { ServerApp } from './grpc/server-app.js';
+import { createLogger } from './lib/logger.js';
+import { createCoreMetrics, type CoreMetrics } from './lib/metrics.js';
+import { PolicyHolder, type ReloadResult } from './runtime/policy-holder.js';
+import { resolveSecretValue } from './config/secrets.js';
+
+export interface StartOptions {
+  configFile: string;
+  /** Overrides of the policy's `server.grpc` / `server.admin` (host:port; port 0 picks a free one). */
+  grpc?: string;
+  admin?: string;
+  crsDir?: string;
+  logger?: Logger;
+  /** Install SIGTERM/SIGINT/SIGHUP handlers (serve does; tests don't). */
+  handleSignals?: boolean;
+  /** Watch the policy file and reload on change (default true). */
+  watch?: boolean;
+}
+
+export interface Portcullis {
+  readonly grpcPort: number;
+  readonly adminPort: number;
+  readonly metrics: CoreMetrics;
+  readonly holder: PolicyHolder;
+  readonly recorder: DecisionRecorder;
+  readonly logger: Logger;
+  reload(reason?: string): Promise<ReloadResult>;
+  /** Drains: health NOT_SERVING, in-flight calls finish, records flushed, listeners closed. */
+  stop(): Promise<void>;
+}
+
+// Replaced by the decision store's recorder once it lands.
+interface DecisionRecorder { record(r: DecisionRecord): void; close(): Promise<void>; readiness(): string[]; store(): unknown }
+function interimRecorder(): DecisionRecorder {
+  return { record: () => {}, close: async () => {}, readiness: () => [], store: () => undefined };
+}
+
+export function splitHostPort(value: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
+  if (!m) throw new Error(`not host:port: ${value}`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** The receive limit must admit the largest body window plus generous headers, so oversize headers get a coded deny. */
+function maxReceiveBytes(policy: CompiledPolicy): number {
+  return policy.maxInspectBodyBytes + 4 * 1024 * 1024;
+}
+
+export async function startPortcullis(opts: StartOptions): Promise<Portcullis> {
+  const logger = opts.logger ?? createLogger();
+  const metrics = createCoreMetrics();
+  const holder = await PolicyHolder.create({ file: opts.configFile, crsDir: opts.crsDir, logger, metrics });
+  const policy = holder.current;
+  const server = policy.spec.server ?? {};
+  for (const w of policy.warnings) logger.warn({ warning: w }, 'policy warning');
+
+  const recorder = interimRecorder();
+  let draining = false;
+  const app: ServerApp = {
+    policy: () => holder.current,
+    record: (rec: DecisionRecord) => recorder.record(rec),
+    metrics,
+    logger,
+    maxInFlight: server.maxInFlight ?? 1024,
+  };
+
+  const grpcAddress = opts.grpc ?? server.grpc ?? '0.0.0.0:9191';
+  let grpcServer: RunningGrpcServer | undefined;
+  let admin: RunningAdminServer | undefined;
+  try {
+    grpcServer = await startGrpcServer(app, { address: grpcAddress, maxReceiveBytes: maxReceiveBytes(policy) });
+
+    const adminAddress = splitHostPort(opts.admin ?? server.admin ?? '127.0.0.1:9192');
+    const token = server.adminToken === undefined ? undefined : resolveSecretValue(server.adminToken as SecretRef, policy.dir);
+    if (!isLoopback(adminAddress.host) && !token) {
+      logger.warn({ address: `${adminAddress.host}:${adminAddress.port}` }, 'ADMIN API EXPOSED BEYOND LOOPBACK WITHOUT A TOKEN: anyone who reaches it can read decisions and reload the policy; set server.adminToken');
+    }
+    const readiness = (): string[] => {
+      const reasons: string[] = [];
+      if (draining) reasons.push('draining');
+      const errors = holder.lastReloadErrors;
+      if (errors) reasons.push(`last reload failed (previous policy serving): ${errors.join('; ')}`);
+      reasons.push(...holder.current.readiness(), ...recorder.readiness());
+      return reasons;
+    };
+    admin = await startAdminServer(
+      { logger, metrics: metrics.registry, shared: () => holder.current.shared, decisionStore: () => recorder.store() },
+      {
+        host: adminAddress.host,
+        port: adminAddress.port,
+        token,
+        routes: [...coreRoutes({ policy: () => holder.current, reload: (r) => holder.reload(r), readiness }), ...adminRoutes],
+      },
+    );
+  } catch (err) {
+    await grpcServer?.shutdown(0);
+    await recorder.close();
+    await holder.close();
+    throw err;
+  }
+  if (opts.watch !== false) holder.watchFile();
+  logger.info({ grpc: `${grpcAddress.replace(/:\d+$/, '')}:${grpcServer.port}`, admin: admin.port, policy: opts.configFile, routes: policy.routes.length }, 'portcullis serving');
+
+  let stopping: Promise<void> | undefined;
+  const drainMs = (server.drainSeconds ?? 10) * 1000;
+  const stop = () =>
+    (stopping ??= (async () => {
+      draining = true;
+      logger.info('draining');
+      await grpcServer!.shutdown(drainMs);
+      await recorder.close();
+      await admin!.close();
+      await holder.close();
+      logger.info('stopped');
+    })());
+
+  if (opts.handleSignals) {
+    const onTerm = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      const hard = setTimeout(() => process.exit(1), drainMs + 5000);
+      hard.unref();
+      void stop().then(() => process.exit(0));
+    };
+    process.once('SIGTERM', () => onTerm('SIGTERM'));
+    process.once('SIGINT', () => onTerm('SIGINT'));
+    process.on('SIGHUP', () => void holder.reload('SIGHUP'));
+  }
+
+  return {
+    grpcPort: grpcServer.port,
+    adminPort: admin.port,
+    metrics,
+    holder,
+    recorder,
+    logger,
+    reload: (reason = 'api') => holder.reload(reason),
+    stop,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * ajv instances for one policy part: one per JSON Schema dialect and per coercion mode (parameters and form
+ * bodies are strings coerced by their schema; JSON bodies never are). Every loaded schema file is registered
+ * under its file URL so refs resolve. Patterns run on a linear-time engine (RE2): schemas face attacker input.
+ */
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
+import formatsModule from 'ajv-formats';
+import { RE2JS } from 're2js';
+import type { SourceFiles } from '../../openapi/source-files.js';
+
+export type Dialect = 'draft-07' | '2019-09' | '2020-12';
+
+type AnyAjv = Ajv | Ajv2019 | Ajv2020;
+type FormatsPlugin = (ajv: AnyAjv) => AnyAjv;
+// ajv-formats is CommonJS with a `default` property; under ESM interop either shape may arrive.
+const addFormats: FormatsPlugin = ((formatsModule as unknown as { default?: FormatsPlugin }).default ?? formatsModule) as unknown as FormatsPlugin;
+
+const re2Engine: RegExpEngine = Object.assign(
+  (pattern: string, flags: string) => {
+    let re: RE2JS;
+    try {
+      re = RE2JS.compile(pattern);
+    } catch (err) {
+      throw new Error(`pattern "${pattern.slice(0, 120)}" is not supported by the linear-time regex engine (${err instanceof Error ? err.message : String(err)}); rewrite it without lookaround or backreferences`);
+    }
+    return { test: (s: string) => re.test(s), toString: () => `/${pattern}/${flags}` };
+  },
+  { code: 'portcullisRe2' },
+);
+
+export function dialectOf(schema: unknown, fallback: Dialect = 'draft-07'): Dialect {
+  const id = schema !== null && typeof schema === 'object' ? (schema as { $schema?: unknown }).$schema : undefined;
+  if (typeof id !== 'string') return fallback;
+  if (id.includes('2020-12')) return '2020-12';
+  if (id.includes('2019-09')) return '2019-09';
+  return 'draft-07';
+}
+
+export interface SchemaCompilerOptions {
+  /** Loose mode for OpenAPI documents (vendor extensions, annotation keywords, custom formats). */
+  loose?: boolean;
+  warn(message: string): void;
+}
+
+export class SchemaCompiler {
+  readonly #instances = new Map<string, AnyAjv>();
+
+  constructor(private readonly files: SourceFiles, private readonly options: SchemaCompilerOptions) {}
+
+  instance(dialect: Dialect, coerce: boolean): AnyAjv {
+    const key = `${dialect}/${coerce}`;
+    let ajv = this.#instances.get(key);
+    if (ajv) return ajv;
+    const warn = this.options.warn;
+    const opts: Options = {
+      allErrors: true,
+      ownProperties: true,
+      coerceTypes: coerce ? 'array' : false,
+      strict: this.options.loose ? false : true,
+      strictTypes: this.options.loose ? false : 'log',
+      strictTuples: this.options.loose ? false : 'log',
+      code: { regExp: re2Engine },
+      logger: { log: () => {}, warn: (...args: unknown[]) => warn(args.map(String).join(' ')), error: (...args: unknown[]) => warn(args.map(String).join(' ')) },
+    };
+    ajv = dialect === '2020-12' ? new Ajv2020(opts) : dialect === '2019-09' ? new Ajv2019(opts) : new Ajv(opts);
+    addFormats(ajv);
+    for (const [url, doc] of this.files) {
+      if (doc !== null && typeof doc === 'object') ajv.addSchema(doc as object, url, undefined, false);
+    }
+    this.#instances.set(key, ajv);
+    return ajv;
+  }
+
+  /** Compiles a schema; throws an Error with ajv's message when the schema is invalid or a ref is unresolvable. */
+  compile(schema: unknown, dialect: Dialect, coerce: boolean): ValidateFunction {
+    const ajv = this.instance(dialect, coerce);
+    if (typeof schema !== 'boolean' && (schema === null || typeof schema !== 'object' || Array.isArray(schema))) {
+      throw new Error('a schema must be an object or a boolean');
+    }
+    if (typeof schema === 'object' && !ajv.validateSchema(schema as object)) {
+      throw new Error(ajv.errorsText(ajv.errors, { dataVar: 'schema' }));
+    }
+    return ajv.compile(schema as object);
+  }
+
+  /** Checks a schema fragment against its dialect's meta-schema without compiling it. */
+  metaErrors(schema: unknown, dialect: Dialect): string | undefined {
+    const ajv = this.instance(dialect, false);
+    if (typeof schema === 'boolean') return undefined;
+    if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return 'a schema must be an object or a boolean';
+    return ajv.validateSchema(schema as object) ? undefined : ajv.errorsText(ajv.errors, { dataVar: 'schema' });
+  }
+}

@@ -5,8 +5,10 @@
 import type { CheckFactory } from '../config/types.js';
 import { headersCheck } from './headers/index.js';
 import { ipPolicyCheck } from './ip-policy/index.js';
+import { requestSchemaCheck } from './request-schema/index.js';
 
 export const checkFactories: readonly CheckFactory[] = [
   headersCheck,
   ipPolicyCheck,
+  requestSchemaCheck,
 ];

@@ -12,6 +12,7 @@ import { defaultJsonLimits } from './json-scan.js';
 import { deny, runPlan, type PlanResult, type RequestPlan, type RunSettings } from './plan.js';
 import { requestSchemaSpecSchema, type RequestSchemaSpec } from './spec.js';
 
+const MAX_DEPTH = 1000;
 const PASS: Outcome = { pass: true };
 const OPENAPI_EXCLUSIVE = ['body', 'bodyRequired', 'contentTypes', 'query', 'path', 'headers', 'cookies'] as const;
 
@@ -31,7 +32,8 @@ function settingsOf(spec: RequestSchemaSpec): RunSettings {
   return {
     partialBody: spec.partialBody ?? 'deny',
     maxErrors: spec.maxErrors ?? 5,
-    jsonLimits: { ...defaultJsonLimits, ...spec.jsonLimits },
+    // Validators recurse with recursive schemas: past ~1000 levels the stack, not the policy, would decide.
+    jsonLimits: { ...defaultJsonLimits, ...spec.jsonLimits, maxDepth: Math.min(spec.jsonLimits?.maxDepth ?? defaultJsonLimits.maxDepth, MAX_DEPTH) },
   };
 }
 

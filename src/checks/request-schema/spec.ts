@@ -48,7 +48,7 @@ export const requestSchemaSpecSchema: JsonSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        maxDepth: { type: 'integer', minimum: 1, maximum: 10000 },
+        maxDepth: { type: 'integer', minimum: 1, maximum: 1000 },
         maxMembers: { type: 'integer', minimum: 1, maximum: 10000000 },
       },
     },

@@ -5,10 +5,12 @@
 import type { CheckFactory } from '../config/types.js';
 import { headersCheck } from './headers/index.js';
 import { ipPolicyCheck } from './ip-policy/index.js';
+import { rateLimitCheck } from './rate-limit/index.js';
 import { requestSchemaCheck } from './request-schema/index.js';
 
 export const checkFactories: readonly CheckFactory[] = [
   headersCheck,
   ipPolicyCheck,
+  rateLimitCheck,
   requestSchemaCheck,
 ];

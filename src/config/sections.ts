@@ -2,7 +2,9 @@
  * Top-level policy blocks compiled once per policy and shared by routes (keys, rule sets, stores), one line
  * each. Their resources reach checks as `deps.shared[key]`.
  */
+import { rateLimitSection } from '../ratelimit/section.js';
 import type { PolicySection } from './types.js';
 
 export const policySections: readonly PolicySection[] = [
+  rateLimitSection,
 ];

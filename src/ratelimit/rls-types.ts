@@ -27,6 +27,18 @@ export interface RlsDescriptorStatus {
   durationUntilResetSeconds: number;
 }
 
+/** Facts for the decision record that the wire response does not carry. */
+export interface RlsInfo {
+  /** Why the answer is degraded (e.g. the store failed and the limits involved fail open). */
+  degraded?: string[];
+  /** The fail mode applied when the store failed. */
+  failMode?: 'open' | 'closed';
+  /** Per descriptor: true when a shadow-mode limit was over (the status says OK). */
+  shadow?: boolean[];
+  /** The domain is not configured: every descriptor is OK without a limit. */
+  unknownDomain?: boolean;
+}
+
 export type RlsResult =
   | {
       kind: 'response';
@@ -34,6 +46,7 @@ export type RlsResult =
       statuses: RlsDescriptorStatus[];
       responseHeadersToAdd?: Array<[string, string]>;
       requestHeadersToAdd?: Array<[string, string]>;
+      info?: RlsInfo;
     }
   /** Answer the RPC with a gRPC status (UNAVAILABLE when a closed limit's store failed, INVALID_ARGUMENT for bad requests). */
-  | { kind: 'error'; grpcCode: 'UNAVAILABLE' | 'INVALID_ARGUMENT'; message: string };
+  | { kind: 'error'; grpcCode: 'UNAVAILABLE' | 'INVALID_ARGUMENT'; message: string; info?: RlsInfo };

@@ -1,0 +1,35 @@
+/**
+ * Counter identities. Stores append the algorithm and window; the hash tag groups what one request touches
+ * (an RLS domain; a route and client) on one Redis Cluster slot.
+ */
+const NEEDS_ESCAPE = /[\\|=:]/;
+const ESCAPE = /[\\|=:]/g;
+
+/** Keeps counter ids unambiguous whatever the values contain. */
+export function escapePart(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPE, (c) => `\\${c}`) : s;
+}
+
+/** An RLS descriptor's counter: `rls:<domain>:<key>=<value>|<key>=<value>...` */
+export function rlsCounterKey(domain: string, entries: ReadonlyArray<{ key: string; value: string }>): string {
+  let k = `rls:${escapePart(domain)}:`;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (i > 0) k += '|';
+    k += `${escapePart(e.key)}=${escapePart(e.value)}`;
+  }
+  return k;
+}
+
+export function rlsTag(domain: string): string {
+  return `rls:${domain}`;
+}
+
+/** A per-route limit's counter: `route:<route>:<kind>=<value>` (kind: consumer, ip, header name, route). */
+export function routeCounterKey(route: string, kind: string, value: string): string {
+  return `route:${escapePart(route)}:${escapePart(kind)}=${escapePart(value)}`;
+}
+
+export function routeTag(route: string, value: string): string {
+  return `route:${route}:${value}`;
+}

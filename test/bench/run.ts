@@ -1,0 +1,301 @@
+/**
+ * `npm run bench [-- <name-filter>...] [--rounds N] [--duration MS] [--warmup MS] [--concurrency N]
+ *  [--connections N] [--json FILE] [--strict]`
+ *
+ * For each scenario, drives a no-op grpc-js server (the baseline) and Portcullis serving the scenario's policy
+ * with the same pre-serialized Envoy-shaped requests, alternating them round by round (A B B A ...) on this
+ * noisy machine, and prints medians and candidate/baseline ratios: throughput and server CPU time per request.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadGrpcDefinitions } from '../../src/grpc/protos.js';
+import { benchDir } from './paths.js';
+import { procAvailable } from './proc-cpu.js';
+import type { LoadJob, LoadResult } from './protocol.js';
+import type { BenchScenario } from './scenario.js';
+import { startBaseline, startCandidate, type RunningServer } from './servers.js';
+import { median } from './stats.js';
+
+interface Options {
+  filters: string[];
+  rounds: number;
+  durationMs: number;
+  warmupMs: number;
+  concurrency: number;
+  connections: number;
+  json?: string;
+  strict: boolean;
+}
+
+interface Side {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuUsPerReq: number;
+  errors: number;
+  firstError?: string;
+  answer: string;
+}
+
+interface ScenarioReport {
+  name: string;
+  target: 'check' | 'rls';
+  baseline?: Side;
+  candidate?: Side;
+  throughputRatio?: number;
+  cpuRatio?: number;
+  targets?: BenchScenario['targets'];
+  verdicts: string[];
+  error?: string;
+}
+
+function options(argv: string[]): Options {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      rounds: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      concurrency: { type: 'string' },
+      connections: { type: 'string' },
+      json: { type: 'string' },
+      strict: { type: 'boolean' },
+    },
+  });
+  const int = (v: string | undefined, d: number, min: number): number => {
+    const n = v === undefined ? d : Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`expected an integer >= ${min}, got ${v}`);
+    return n;
+  };
+  return {
+    filters: positionals,
+    rounds: int(values.rounds, 4, 1),
+    durationMs: int(values.duration, 1500, 100),
+    warmupMs: int(values.warmup, 300, 0),
+    concurrency: int(values.concurrency, 32, 1),
+    connections: int(values.connections, 2, 1),
+    json: values.json,
+    strict: values.strict ?? false,
+  };
+}
+
+async function loadScenarios(filters: string[]): Promise<BenchScenario[]> {
+  const dir = join(benchDir, 'scenarios');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.js')).sort();
+  const all: BenchScenario[] = [];
+  for (const f of files) {
+    const mod = (await import(pathToFileURL(join(dir, f)).href)) as { scenario?: BenchScenario; scenarios?: BenchScenario[] };
+    if (mod.scenario) all.push(mod.scenario);
+    if (Array.isArray(mod.scenarios)) all.push(...mod.scenarios);
+  }
+  const names = new Set<string>();
+  for (const s of all) {
+    if (names.has(s.name)) throw new Error(`two scenarios are named ${s.name}`);
+    names.add(s.name);
+  }
+  return filters.length === 0 ? all : all.filter((s) => filters.some((f) => s.name.includes(f)));
+}
+
+function serializeRequests(s: BenchScenario): string[] {
+  const defs = loadGrpcDefinitions();
+  const method = s.target === 'check' ? defs.authorization.Check : defs.rateLimit.ShouldRateLimit;
+  const n = Math.max(1, s.distinctRequests ?? 256);
+  return Array.from({ length: n }, (_, i) => method.requestSerialize(s.request(i)).toString('base64'));
+}
+
+/** The load generator child, kept for the whole bench; runs one job at a time. */
+class LoadGenerator {
+  private readonly child: ChildProcess = fork(join(benchDir, 'load-gen.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  private exited: string | undefined;
+
+  constructor() {
+    this.child.once('exit', (code, signal) => (this.exited = `load generator exited (${code ?? signal})`));
+  }
+
+  run(job: LoadJob): Promise<LoadResult> {
+    if (this.exited) return Promise.reject(new Error(this.exited));
+    return new Promise((resolve, reject) => {
+      const onExit = () => finish(new Error(this.exited ?? 'load generator exited'));
+      const onMessage = (m: { ok: boolean; result?: LoadResult; error?: string }) =>
+        m.ok && m.result ? finish(undefined, m.result) : finish(new Error(`load generator: ${m.error}`));
+      const timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        finish(new Error('load generator timed out'));
+      }, job.warmupMs + job.durationMs + 20_000);
+      const finish = (err?: Error, result?: LoadResult) => {
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+        if (err) reject(err);
+        else resolve(result!);
+      };
+      this.child.on('message', onMessage);
+      this.child.once('exit', onExit);
+      this.child.send(job);
+    });
+  }
+
+  stop(): void {
+    if (!this.exited) this.child.disconnect();
+  }
+}
+
+/** What the server answered, in words: "allow", "deny 404 route.not_found", "OK", "OVER_LIMIT". */
+function answerOf(target: 'check' | 'rls', sampleB64: string): string {
+  const defs = loadGrpcDefinitions();
+  const bytes = Buffer.from(sampleB64, 'base64');
+  try {
+    if (target === 'rls') return String((defs.rateLimit.ShouldRateLimit.responseDeserialize(bytes) as { overall_code?: string }).overall_code ?? 'UNKNOWN');
+    const res = defs.authorization.Check.responseDeserialize(bytes) as { status?: { code?: number; message?: string }; denied_response?: { status?: { code?: string } } };
+    if (!res.status?.code) return 'allow';
+    return `deny ${res.denied_response?.status?.code ?? 'Forbidden'}${res.status.message ? ` ${res.status.message}` : ''}`;
+  } catch {
+    return 'undecodable';
+  }
+}
+
+function summarize(target: 'check' | 'rls', results: LoadResult[]): Side {
+  const answers = new Set<string>();
+  for (const r of results) for (const s of r.samples) answers.add(answerOf(target, s));
+  return {
+    rps: median(results.map((r) => (r.calls * 1000) / r.elapsedMs)),
+    p50Ms: median(results.map((r) => r.p50Ms)),
+    p99Ms: median(results.map((r) => r.p99Ms)),
+    cpuUsPerReq: median(results.map((r) => (r.calls > 0 ? (r.cpuSeconds * 1e6) / r.calls : NaN))),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    firstError: results.find((r) => r.firstError)?.firstError,
+    answer: [...answers].join(' | ') || '-',
+  };
+}
+
+async function runScenario(s: BenchScenario, baseline: RunningServer, load: LoadGenerator, opts: Options, work: string): Promise<ScenarioReport> {
+  const report: ScenarioReport = { name: s.name, target: s.target, targets: s.targets, verdicts: [] };
+  let requests: string[];
+  try {
+    requests = serializeRequests(s);
+  } catch (err) {
+    report.error = `requests do not serialize: ${err instanceof Error ? err.message : String(err)}`;
+    return report;
+  }
+  const job = (server: RunningServer): LoadJob => ({
+    address: server.address, target: s.target, requests, concurrency: opts.concurrency, connections: opts.connections,
+    warmupMs: opts.warmupMs, durationMs: opts.durationMs, maxRequests: 2_000_000, serverPid: server.pid,
+  });
+
+  const dir = mkdtempSync(join(work, `${s.name.replace(/[^a-z0-9-]/gi, '_')}-`));
+  let candidate: RunningServer | undefined;
+  try {
+    candidate = await startCandidate(s.policy, dir, s.env);
+  } catch (err) {
+    report.error = `portcullis did not start: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const base: LoadResult[] = [];
+  const cand: LoadResult[] = [];
+  try {
+    for (let r = 0; r < opts.rounds; r++) {
+      // A B B A: slow drift of the machine (thermal, neighbours) weighs on both sides alike.
+      const order = r % 2 === 0 ? ['b', 'c'] : ['c', 'b'];
+      for (const who of order) {
+        if (who === 'b') base.push(await load.run(job(baseline)));
+        else if (candidate) cand.push(await load.run(job(candidate)));
+      }
+    }
+  } catch (err) {
+    report.error = `${report.error ? `${report.error}; ` : ''}${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    await candidate?.stop();
+  }
+  if (base.length > 0) report.baseline = summarize(s.target, base);
+  if (cand.length > 0) report.candidate = summarize(s.target, cand);
+  if (report.baseline && report.candidate) {
+    report.throughputRatio = report.candidate.rps / report.baseline.rps;
+    report.cpuRatio = report.candidate.cpuUsPerReq / report.baseline.cpuUsPerReq;
+    const t = s.targets ?? {};
+    if (t.minThroughputRatio !== undefined && !(report.throughputRatio >= t.minThroughputRatio)) report.verdicts.push(`throughput ratio ${report.throughputRatio.toFixed(2)} < ${t.minThroughputRatio}`);
+    if (t.maxCpuRatio !== undefined && !(report.cpuRatio <= t.maxCpuRatio)) report.verdicts.push(`cpu ratio ${report.cpuRatio.toFixed(2)} > ${t.maxCpuRatio}`);
+    if (report.candidate.errors > 0) report.verdicts.push(`${report.candidate.errors} RPC errors (${report.candidate.firstError})`);
+  }
+  return report;
+}
+
+const fmt = {
+  int: (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : Math.round(n).toLocaleString('en-US')),
+  ms: (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : n < 10 ? n.toFixed(2) : n.toFixed(1)),
+  ratio: (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(2)),
+};
+
+function table(reports: ScenarioReport[]): string {
+  const head = ['scenario', 'rpc', 'base rps', 'cand rps', 'rps ratio', 'base p50/p99 ms', 'cand p50/p99 ms', 'base cpu/req', 'cand cpu/req', 'cpu ratio', 'answer'];
+  const rows = reports.map((r) => {
+    const t = r.targets ?? {};
+    const tr = r.throughputRatio === undefined ? '-' : `${fmt.ratio(r.throughputRatio)}${t.minThroughputRatio !== undefined ? (r.throughputRatio >= t.minThroughputRatio ? ' ok' : ' MISS') + ` >=${t.minThroughputRatio}` : ''}`;
+    const cr = r.cpuRatio === undefined ? '-' : `${fmt.ratio(r.cpuRatio)}${t.maxCpuRatio !== undefined ? (r.cpuRatio <= t.maxCpuRatio ? ' ok' : ' MISS') + ` <=${t.maxCpuRatio}` : ''}`;
+    return [
+      r.name, r.target, fmt.int(r.baseline?.rps), fmt.int(r.candidate?.rps), tr,
+      r.baseline ? `${fmt.ms(r.baseline.p50Ms)}/${fmt.ms(r.baseline.p99Ms)}` : '-',
+      r.candidate ? `${fmt.ms(r.candidate.p50Ms)}/${fmt.ms(r.candidate.p99Ms)}` : '-',
+      r.baseline ? `${fmt.int(r.baseline.cpuUsPerReq)} us` : '-',
+      r.candidate ? `${fmt.int(r.candidate.cpuUsPerReq)} us` : '-',
+      cr, r.candidate?.answer ?? '-',
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const numeric = new Set([2, 3, 7, 8]);
+  const line = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const opts = options(process.argv.slice(2));
+  if (!procAvailable()) process.stderr.write('bench: /proc is not readable; CPU figures will be 0\n');
+  const scenarios = await loadScenarios(opts.filters);
+  if (scenarios.length === 0) {
+    process.stderr.write(`bench: no scenario matches ${opts.filters.join(', ')}\n`);
+    return 2;
+  }
+  process.stdout.write(
+    `portcullis bench: ${scenarios.length} scenario(s), ${opts.rounds} rounds x ${(opts.durationMs / 1000).toFixed(1)} s (+${opts.warmupMs} ms warmup), ` +
+      `${opts.concurrency} calls in flight over ${opts.connections} connections; medians; baseline = no-op grpc-js server\n`,
+  );
+  const work = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  const baseline = await startBaseline();
+  const load = new LoadGenerator();
+  const cleanup = async () => {
+    load.stop();
+    await baseline.stop();
+    rmSync(work, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
+  const reports: ScenarioReport[] = [];
+  try {
+    for (const s of scenarios) {
+      const started = Date.now();
+      const report = await runScenario(s, baseline, load, opts, work);
+      reports.push(report);
+      process.stderr.write(`  ${s.name}: ${((Date.now() - started) / 1000).toFixed(1)} s${report.error ? ` (${report.error.split('\n')[0]})` : ''}\n`);
+    }
+  } finally {
+    await cleanup();
+  }
+  process.stdout.write(`\n${table(reports)}\n`);
+  const problems = reports.filter((r) => r.error || r.verdicts.length > 0);
+  for (const r of problems) {
+    process.stdout.write(`\n${r.name}: ${[r.error, ...r.verdicts].filter(Boolean).join('; ')}\n`);
+  }
+  process.stdout.write('\nrps ratio = candidate/baseline throughput (higher is better); cpu ratio = candidate/baseline server CPU per request (lower is better)\n');
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, reports }, null, 2));
+  return opts.strict && problems.length > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -5,12 +5,14 @@
 import type { CheckFactory } from '../config/types.js';
 import { headersCheck } from './headers/index.js';
 import { ipPolicyCheck } from './ip-policy/index.js';
+import { jwtAuthCheck } from './jwt-auth/index.js';
 import { rateLimitCheck } from './rate-limit/index.js';
 import { requestSchemaCheck } from './request-schema/index.js';
 
 export const checkFactories: readonly CheckFactory[] = [
   headersCheck,
   ipPolicyCheck,
+  jwtAuthCheck,
   rateLimitCheck,
   requestSchemaCheck,
 ];

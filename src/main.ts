@@ -11,6 +11,8 @@ import type { CompiledPolicy } from './config/compile.js';
 import type { SecretRef } from './config/types.js';
 import type { DecisionRecord } from './decisions/record.js';
 import { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
+import { startHttpAuthzServer, type RunningHttpAuthzServer } from './http-authz/server.js';
+import { grpcServerCredentials, httpsServerOptions, resolveTls } from './tls/listener-tls.js';
 import type { ServerApp } from './grpc/server-app.js';
 import { createLogger } from './lib/logger.js';
 import { createCoreMetrics, type CoreMetrics } from './lib/metrics.js';
@@ -22,6 +24,8 @@ export interface StartOptions {
   /** Overrides of the policy's `server.grpc` / `server.admin` (host:port; port 0 picks a free one). */
   grpc?: string;
   admin?: string;
+  /** Override of `server.httpAuthz`; false disables the HTTP authz listener. */
+  httpAuthz?: string | false;
   crsDir?: string;
   logger?: Logger;
   /** Install SIGTERM/SIGINT/SIGHUP handlers (serve does; tests don't). */
@@ -33,6 +37,8 @@ export interface StartOptions {
 export interface Portcullis {
   readonly grpcPort: number;
   readonly adminPort: number;
+  /** Port of the ext_authz HTTP-service listener, undefined when disabled. */
+  readonly httpAuthzPort: number | undefined;
   readonly metrics: CoreMetrics;
   readonly holder: PolicyHolder;
   readonly recorder: DecisionRecorder;
@@ -84,8 +90,15 @@ export async function startPortcullis(opts: StartOptions): Promise<Portcullis> {
   const grpcAddress = opts.grpc ?? server.grpc ?? '0.0.0.0:9191';
   let grpcServer: RunningGrpcServer | undefined;
   let admin: RunningAdminServer | undefined;
+  let httpAuthz: RunningHttpAuthzServer | undefined;
+  const tls = server.tls ? resolveTls(server.tls, policy.dir) : undefined;
   try {
-    grpcServer = await startGrpcServer(app, { address: grpcAddress, maxReceiveBytes: maxReceiveBytes(policy) });
+    grpcServer = await startGrpcServer(app, { address: grpcAddress, maxReceiveBytes: maxReceiveBytes(policy), credentials: tls ? grpcServerCredentials(tls, logger) : undefined });
+    const httpAuthzAddress = opts.httpAuthz ?? server.httpAuthz ?? '0.0.0.0:9193';
+    if (httpAuthzAddress !== false) {
+      const a = splitHostPort(httpAuthzAddress);
+      httpAuthz = await startHttpAuthzServer(app, { host: a.host, port: a.port, pathPrefix: server.httpAuthzPathPrefix ?? '', tls });
+    }
 
     const adminAddress = splitHostPort(opts.admin ?? server.admin ?? '127.0.0.1:9192');
     const token = server.adminToken === undefined ? undefined : resolveSecretValue(server.adminToken as SecretRef, policy.dir);
@@ -105,18 +118,20 @@ export async function startPortcullis(opts: StartOptions): Promise<Portcullis> {
       {
         host: adminAddress.host,
         port: adminAddress.port,
+        tls: tls && server.tls?.admin ? httpsServerOptions(tls) : undefined,
         token,
         routes: [...coreRoutes({ policy: () => holder.current, reload: (r) => holder.reload(r), readiness }), ...adminRoutes],
       },
     );
   } catch (err) {
     await grpcServer?.shutdown(0);
+    await httpAuthz?.close();
     await recorder.close();
     await holder.close();
     throw err;
   }
   if (opts.watch !== false) holder.watchFile();
-  logger.info({ grpc: `${grpcAddress.replace(/:\d+$/, '')}:${grpcServer.port}`, admin: admin.port, policy: opts.configFile, routes: policy.routes.length }, 'portcullis serving');
+  logger.info({ grpc: `${grpcAddress.replace(/:\d+$/, '')}:${grpcServer.port}`, admin: admin.port, httpAuthz: httpAuthz?.port ?? null, tls: tls !== undefined, policy: opts.configFile, routes: policy.routes.length }, 'portcullis serving');
 
   let stopping: Promise<void> | undefined;
   const drainMs = (server.drainSeconds ?? 10) * 1000;
@@ -124,7 +139,7 @@ export async function startPortcullis(opts: StartOptions): Promise<Portcullis> {
     (stopping ??= (async () => {
       draining = true;
       logger.info('draining');
-      await grpcServer!.shutdown(drainMs);
+      await Promise.all([grpcServer!.shutdown(drainMs), httpAuthz?.close()]);
       await recorder.close();
       await admin!.close();
       await holder.close();
@@ -146,6 +161,7 @@ export async function startPortcullis(opts: StartOptions): Promise<Portcullis> {
   return {
     grpcPort: grpcServer.port,
     adminPort: admin.port,
+    httpAuthzPort: httpAuthz?.port,
     metrics,
     holder,
     recorder,

@@ -11,14 +11,15 @@ export const command: CliCommand = {
   --config FILE      the policy (or PORTCULLIS_CONFIG)
   --grpc HOST:PORT   override server.grpc (default 0.0.0.0:9191)
   --admin HOST:PORT  override server.admin (default 127.0.0.1:9192)
+  --http-authz HOST:PORT|off  override server.httpAuthz (default 0.0.0.0:9193)
   --crs-dir DIR      OWASP CRS directory (beats PORTCULLIS_CRS_DIR and the policy)
 
 Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the policy.`,
   async run(argv, io) {
-    const { values } = parse(argv, { ...configOption, grpc: { type: 'string' }, admin: { type: 'string' }, 'crs-dir': { type: 'string' } });
+    const { values } = parse(argv, { ...configOption, grpc: { type: 'string' }, admin: { type: 'string' }, 'http-authz': { type: 'string' }, 'crs-dir': { type: 'string' } });
     const file = configPath(values.config, io);
     try {
-      await startPortcullis({ configFile: file, grpc: values.grpc, admin: values.admin, crsDir: crsDir(values['crs-dir'], io), handleSignals: true });
+      await startPortcullis({ configFile: file, grpc: values.grpc, admin: values.admin, httpAuthz: values['http-authz'] === 'off' ? false : values['http-authz'], crsDir: crsDir(values['crs-dir'], io), handleSignals: true });
     } catch (err) {
       if (err instanceof PolicyCompileError) {
         io.stderr.write(`portcullis: the policy is invalid, not starting:\n${err.errors.map((e) => `  ${e}`).join('\n')}\n`);

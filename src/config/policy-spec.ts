@@ -11,12 +11,16 @@ export interface ListenerTlsSpec {
   requireClientCert?: boolean;
   /** Also serve the admin port over TLS (default false). */
   admin?: boolean;
+  /** How often certificate files are re-read (default 5). */
+  reloadSeconds?: number;
 }
 
 export interface ServerSpec {
   grpc?: string;
   admin?: string;
   httpAuthz?: string | false;
+  /** Envoy's http_service `path_prefix`, stripped before matching. */
+  httpAuthzPathPrefix?: string;
   /** Bearer token required on the admin API (a secret reference). */
   adminToken?: unknown;
   maxInFlight?: number;

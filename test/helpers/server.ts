@@ -25,7 +25,7 @@ export async function startTestServer(policy: string, opts: { files?: Record<str
   for (const [name, content] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), content);
   const policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, policy);
-  const p = await startPortcullis({ configFile: policyFile, grpc: '127.0.0.1:0', admin: '127.0.0.1:0', logger: silentLogger(), crsDir: opts.crsDir, watch: opts.watch ?? false });
+  const p = await startPortcullis({ configFile: policyFile, grpc: '127.0.0.1:0', admin: '127.0.0.1:0', httpAuthz: '127.0.0.1:0', logger: silentLogger(), crsDir: opts.crsDir, watch: opts.watch ?? false });
   const defs = loadGrpcDefinitions();
   const address = `127.0.0.1:${p.grpcPort}`;
   const Ctor = (def: grpc.ServiceDefinition) => grpc.makeGenericClientConstructor(def, 'svc');

@@ -27,17 +27,17 @@ describe('hot reload', () => {
     writeFileSync(s.policyFile, policy('v2'));
     const r = await s.admin('/reload', { method: 'POST' });
     expect(r.status).toBe(200);
-    expect((await r.json()).changed).toBe(true);
+    expect(((await r.json()) as any).changed).toBe(true);
     expect(routeOf(await s.check(envoyCheckRequest({ path: '/api/x' })))).toBe('v2');
 
     writeFileSync(s.policyFile, policy('v3').replace('prefix: /api', 'prefix: api'));
     const bad = await s.admin('/reload', { method: 'POST' });
     expect(bad.status).toBe(422);
-    const body = await bad.json();
+    const body = (await bad.json()) as any;
     expect(body.error).toBe('config.reload_failed');
     expect(body.errors[0]).toMatch(/^policy\.yaml:5 routes\[0\]\.match\.path\.prefix: must start with \//);
     expect(routeOf(await s.check(envoyCheckRequest({ path: '/api/x' })))).toBe('v2');
-    const ready = await (await s.admin('/readyz')).json();
+    const ready = (await (await s.admin("/readyz")).json()) as any;
     expect(ready.reasons.join(' ')).toMatch(/last reload failed/);
     const metrics = await (await s.admin('/metrics')).text();
     expect(metrics).toMatch(/portcullis_policy_reloads_total\{result="failure"\} 1/);
@@ -70,7 +70,7 @@ describe('hot reload', () => {
   });
 
   it('shows the effective config with its hash', async () => {
-    const cfg = await (await s.admin('/config')).json();
+    const cfg = (await (await s.admin("/config")).json()) as any;
     expect(cfg.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(cfg.policy.routes[0].name).toBe('w4');
   });

@@ -1,0 +1,108 @@
+/**
+ * The ext_authz HTTP-service listener (`server.httpAuthz`, default 0.0.0.0:9193): same pipeline, same
+ * records, Envoy's HTTP conventions on the wire. Envoy counts a 5xx from here as an error, not a deny, so
+ * only internal trouble answers 5xx, always with a code.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { decide } from '../pipeline/decide.js';
+import { denyVerdict } from '../pipeline/run.js';
+import { newDecisionId } from '../lib/ids.js';
+import type { ErrorCode } from '../lib/errors.js';
+import type { ServerApp } from '../grpc/server-app.js';
+import { httpsServerOptions, watchHttpsCertificates, type ResolvedTls } from '../tls/listener-tls.js';
+import { toHttpAnswer, toRequestInput, type HttpAnswer } from './adapter.js';
+
+export interface HttpAuthzServerOptions {
+  host: string;
+  port: number;
+  pathPrefix: string;
+  tls?: ResolvedTls;
+}
+
+export interface RunningHttpAuthzServer {
+  readonly server: Server;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function coded(code: ErrorCode, reason: string): HttpAnswer {
+  return toHttpAnswer(denyVerdict({ id: newDecisionId(), requestId: '' }, code, reason));
+}
+
+function write(res: ServerResponse, a: HttpAnswer): void {
+  if (res.headersSent) return;
+  res.writeHead(a.status, { ...a.headers, 'content-length': Buffer.byteLength(a.body) });
+  res.end(a.body);
+}
+
+export async function startHttpAuthzServer(app: ServerApp, opts: HttpAuthzServerOptions): Promise<RunningHttpAuthzServer> {
+  let inFlight = 0;
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (inFlight >= app.maxInFlight) {
+      app.metrics.shed.inc();
+      req.resume();
+      write(res, coded('server.overloaded', 'too many checks in flight'));
+      return;
+    }
+    inFlight++;
+    const policy = app.policy();
+    const limit = policy.maxInspectBodyBytes + 64 * 1024;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooBig = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) tooBig = true;
+      else chunks.push(c);
+    });
+    req.on('error', () => {
+      inFlight--;
+    });
+    req.on('end', () => {
+      if (tooBig) {
+        inFlight--;
+        write(res, coded('request.body_too_large', `authorization request body over ${limit} bytes`));
+        return;
+      }
+      const deadline = Date.now() + policy.checkTimeoutMs;
+      decide(policy, toRequestInput(req, chunks.length ? Buffer.concat(chunks) : undefined, opts), { deadline }).then(
+        ({ verdict, record }) => {
+          inFlight--;
+          write(res, toHttpAnswer(verdict));
+          app.record(record);
+          app.metrics.decisions.inc({ route: verdict.route, verdict: verdict.allow ? 'allow' : 'deny', code: verdict.code ?? 'ok' });
+        },
+        (err: unknown) => {
+          inFlight--;
+          app.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'http authz check failed internally');
+          write(res, coded('server.internal', 'internal error'));
+        },
+      );
+    });
+  };
+  const server = opts.tls ? createHttpsServer(httpsServerOptions(opts.tls), handler) : createHttpServer(handler);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  // Envoy keeps connections to its authorization service open; allow as many headers as the gRPC path does.
+  server.maxHeadersCount = 0;
+  const stopWatching = opts.tls ? watchHttpsCertificates(server as import('node:tls').Server, opts.tls, app.logger) : () => {};
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        stopWatching();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -11,6 +11,7 @@ import type { CompiledPolicy } from './config/compile.js';
 import type { SecretRef } from './config/types.js';
 import type { DecisionRecord } from './decisions/record.js';
 import { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
+import { buildRateLimitRecord } from './ratelimit/record.js';
 import { startHttpAuthzServer, type RunningHttpAuthzServer } from './http-authz/server.js';
 import { grpcServerCredentials, httpsServerOptions, resolveTls } from './tls/listener-tls.js';
 import type { ServerApp } from './grpc/server-app.js';
@@ -93,7 +94,7 @@ export async function startPortcullis(opts: StartOptions): Promise<Portcullis> {
   let httpAuthz: RunningHttpAuthzServer | undefined;
   const tls = server.tls ? resolveTls(server.tls, policy.dir) : undefined;
   try {
-    grpcServer = await startGrpcServer(app, { address: grpcAddress, maxReceiveBytes: maxReceiveBytes(policy), credentials: tls ? grpcServerCredentials(tls, logger) : undefined });
+    grpcServer = await startGrpcServer(app, { address: grpcAddress, maxReceiveBytes: maxReceiveBytes(policy), buildRateLimitRecord, credentials: tls ? grpcServerCredentials(tls, logger) : undefined });
     const httpAuthzAddress = opts.httpAuthz ?? server.httpAuthz ?? '0.0.0.0:9193';
     if (httpAuthzAddress !== false) {
       const a = splitHostPort(httpAuthzAddress);

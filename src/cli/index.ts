@@ -3,9 +3,10 @@ import { UsageError } from './args.js';
 import type { CliCommand, CliIo } from './types.js';
 import { command as checkConfig } from './check-config.js';
 import { command as evalCommand } from './eval.js';
+import { command as renderEnvoy } from './render-envoy.js';
 import { command as serve } from './serve.js';
 
-export const commands: readonly CliCommand[] = [serve, checkConfig, evalCommand];
+export const commands: readonly CliCommand[] = [serve, checkConfig, evalCommand, renderEnvoy];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -101,6 +101,9 @@ export function buildContext(spec: PolicySpec, opts: RenderOptions): RenderConte
     );
   }
 
+  if (opts.httpAuthz && spec.server?.httpAuthz === false) {
+    throw new PolicyError('server.httpAuthz', 'is false: Portcullis serves no HTTP authorization for --http-authz to call');
+  }
   const endpoint = portcullisEndpoint(spec, envoy);
   const serverTls = spec.server?.tls;
   if (endpoint.tls && !serverTls) throw new PolicyError('envoy.portcullis.tls', 'is set but server.tls is not: Portcullis would not speak TLS');

@@ -9,7 +9,7 @@ import { routeReadsBody } from './body.js';
 import type { RenderContext } from './context.js';
 import { DEFAULTS } from './context.js';
 import { envoyDuration } from './format.js';
-import { CLUSTER, FILTER, PRINCIPAL_HEADER, TYPE } from './names.js';
+import { CLUSTER, DECISION_ID_HEADER, FILTER, PRINCIPAL_HEADER, ROUTE_HEADER, TYPE } from './names.js';
 
 type Obj = Record<string, unknown>;
 
@@ -36,8 +36,10 @@ function extAuthzGrpc(ctx: RenderContext): Obj {
 function extAuthzHttp(ctx: RenderContext): Obj {
   const scheme = ctx.portcullisTls ? 'https' : 'http';
   const exact = (names: string[]) => ({ patterns: names.map((n) => ({ exact: n })) });
+  const prefix = (ctx.spec.server as { httpAuthzPathPrefix?: string } | undefined)?.httpAuthzPathPrefix;
   return {
     http_service: {
+      ...(prefix ? { path_prefix: prefix } : {}),
       server_uri: {
         uri: `${scheme}://${ctx.portcullisHttp.host}:${ctx.portcullisHttp.port}`,
         cluster: CLUSTER.httpAuthz,
@@ -48,7 +50,7 @@ function extAuthzHttp(ctx: RenderContext): Obj {
         // client is removed by Portcullis through x-envoy-auth-headers-to-remove.
         allowed_upstream_headers: exact(upstreamHeaders(ctx)),
         allowed_client_headers_on_success: { patterns: [{ prefix: 'x-ratelimit-' }] },
-        dynamic_metadata_from_headers: exact([PRINCIPAL_HEADER]),
+        dynamic_metadata_from_headers: exact([PRINCIPAL_HEADER, DECISION_ID_HEADER, ROUTE_HEADER]),
       },
     },
     // Checks see every request header, as over gRPC (HTTP mode otherwise sends only a handful).

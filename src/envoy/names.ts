@@ -18,8 +18,13 @@ export const SERVICE = {
   ratelimit: 'envoy.service.ratelimit.v3.RateLimitService',
 } as const;
 
-/** Response header of the HTTP authorization server carrying the principal, turned into ext_authz metadata. */
+/**
+ * Response headers of the HTTP authorization server (src/http-authz) that Envoy turns into ext_authz dynamic
+ * metadata, since that server cannot send metadata itself.
+ */
 export const PRINCIPAL_HEADER = 'x-portcullis-principal';
+export const DECISION_ID_HEADER = 'x-portcullis-decision-id';
+export const ROUTE_HEADER = 'x-portcullis-route';
 
 export const TYPE = {
   downstreamTls: 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',

@@ -1,0 +1,116 @@
+/**
+ * envoy/envoy.yaml is what render-envoy makes of the example policy; if anyone changes one without the other,
+ * this fails and says how to regenerate. Also runs the CLI command end to end on real files.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { command } from '../../../src/cli/render-envoy.js';
+import { loadPolicy } from '../../../src/config/load.js';
+import { renderEnvoy } from '../../../src/envoy/render.js';
+import { checkEnvoyReferences, validateEnvoyYaml } from '../../helpers/envoy-validate.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const POLICY = join(ROOT, 'envoy/portcullis.yaml');
+const RENDERED = join(ROOT, 'envoy/envoy.yaml');
+const REGENERATE = 'portcullis render-envoy --config envoy/portcullis.yaml --out envoy/envoy.yaml';
+
+async function runCommand(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c) => (out += String(c)));
+  stderr.on('data', (c) => (err += String(c)));
+  const code = await command.run(args, { stdout, stderr, env: {} });
+  return { code, stdout: out, stderr: err };
+}
+
+describe('the committed envoy/envoy.yaml', () => {
+  it('is exactly what render-envoy makes of envoy/portcullis.yaml', async () => {
+    const loaded = await loadPolicy(POLICY);
+    if (!loaded.ok) throw new Error(`the example policy does not load:\n${loaded.errors.join('\n')}`);
+    const { yaml } = renderEnvoy(loaded.policy.spec, { policyDir: loaded.policy.dir });
+    const committed = readFileSync(RENDERED, 'utf8');
+    if (committed !== yaml) {
+      expect.fail(`envoy/envoy.yaml is out of date with envoy/portcullis.yaml; regenerate it with:\n  ${REGENERATE}`);
+    }
+  });
+
+  it('passes the strict validation against Envoy\'s API, with every reference resolved', () => {
+    const text = readFileSync(RENDERED, 'utf8');
+    expect(validateEnvoyYaml(text)).toEqual([]);
+    expect(checkEnvoyReferences(parse(text))).toEqual([]);
+  });
+});
+
+describe('render-envoy command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-render-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the rendering to stdout, or writes it with --out', async () => {
+    const printed = await runCommand(['--config', POLICY]);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toBe(readFileSync(RENDERED, 'utf8'));
+    const out = join(dir, 'envoy.yaml');
+    const written = await runCommand(['--config', POLICY, '--out', out]);
+    expect(written.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(printed.stdout);
+  });
+
+  it('renders the HTTP authorization variant, valid for Envoy', async () => {
+    const r = await runCommand(['--config', POLICY, '--http-authz']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('http_service:');
+    expect(validateEnvoyYaml(r.stdout)).toEqual([]);
+  });
+
+  it('reports what Envoy cannot express at the policy line, exit 1', async () => {
+    const file = join(dir, 'proxies.yaml');
+    writeFileSync(
+      file,
+      [
+        'clientIp:',
+        '  from: xff',
+        '  trustedHops: 1',
+        '  trustedProxies: [10.0.0.0/8]',
+        'envoy:',
+        '  upstreams: { app: { address: "app:80" } }',
+        'routes:',
+        '  - name: all',
+        '    match: { path: { prefix: / } }',
+        '    upstream: app',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCommand(['--config', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^proxies\.yaml:4 clientIp\.trustedProxies: Envoy cannot trust X-Forwarded-For by proxy address/);
+  });
+
+  it('reports an invalid policy as the loader does, and a missing file, exit 1', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'envoy:\n  listner: { port: 1 }\nroutes: []\n');
+    const bad = await runCommand(['--config', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/bad\.yaml:2 .*listner/);
+    const missing = await runCommand(['--config', join(dir, 'nope.yaml')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read policy file: ENOENT/);
+  });
+
+  it('cannot write where it is told: a clear error, exit 1', async () => {
+    const r = await runCommand(['--config', POLICY, '--out', join(dir, 'no/such/dir/envoy.yaml')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot write .*ENOENT/);
+  });
+
+  it('refuses unknown flags and a missing --config as usage errors', async () => {
+    await expect(runCommand(['--config', POLICY, '--bogus'])).rejects.toThrow(/bogus/);
+    await expect(runCommand([])).rejects.toThrow(/--config/);
+  });
+});

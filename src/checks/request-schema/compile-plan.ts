@@ -3,7 +3,7 @@
  * check's own spec and by OpenAPI operations; errors are thrown as plain Errors for the caller to locate.
  */
 import type { ErrorCode } from '../../lib/errors.js';
-import type { ParamDef, ParamLocation, ParamShape } from '../../openapi/types.js';
+import type { ParamDef, ParamLocation } from '../../openapi/types.js';
 import type { LocationPlan, MediaPlan } from './plan.js';
 import { kindsOf, parseMediaRange } from './media.js';
 import { paramExtractor, wholeExtractor } from './params.js';
@@ -16,33 +16,6 @@ const locationCodes: Readonly<Record<ParamLocation, ErrorCode>> = {
   header: 'schema.headers_invalid',
   cookie: 'schema.headers_invalid',
 };
-
-/** Follows `$ref`s of a schema; returns the schema itself when it cannot. */
-export type SchemaResolver = (schema: unknown) => unknown;
-
-/** The value shape a parameter schema expects, looking through refs and `allOf`. */
-export function shapeOf(schema: unknown, resolve: SchemaResolver, depth = 0): { shape: ParamShape; properties: string[] } {
-  const s = resolve(schema);
-  if (depth > 8 || s === null || typeof s !== 'object') return { shape: 'primitive', properties: [] };
-  const o = s as Record<string, unknown>;
-  const types = Array.isArray(o.type) ? o.type : typeof o.type === 'string' ? [o.type] : [];
-  const props = o.properties && typeof o.properties === 'object' ? Object.keys(o.properties) : [];
-  if (types.includes('array')) return { shape: 'array', properties: [] };
-  if (types.includes('object')) return { shape: 'object', properties: props };
-  if (types.length === 0) {
-    if (o.items !== undefined || o.prefixItems !== undefined) return { shape: 'array', properties: [] };
-    if (props.length > 0) return { shape: 'object', properties: props };
-    for (const key of ['allOf', 'anyOf', 'oneOf']) {
-      const list = o[key];
-      if (!Array.isArray(list)) continue;
-      for (const sub of list) {
-        const r = shapeOf(sub, resolve, depth + 1);
-        if (r.shape !== 'primitive') return r;
-      }
-    }
-  }
-  return { shape: 'primitive', properties: [] };
-}
 
 export function defaultStyle(location: ParamLocation): string {
   return location === 'query' || location === 'cookie' ? 'form' : 'simple';

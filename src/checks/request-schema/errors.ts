@@ -41,11 +41,20 @@ function childOf(err: ErrorObject): string | undefined {
   return undefined;
 }
 
+// Summary errors of alternatives ("must match a schema in anyOf") and the null branch of a nullable
+// ("must be null") say less than the branch errors beside them.
+function isNoise(err: ErrorObject): boolean {
+  if (err.keyword === 'anyOf' || err.keyword === 'oneOf') return true;
+  return err.keyword === 'type' && (err.params as { type?: unknown }).type === 'null';
+}
+
 /** At most `max` distinct errors, located under `base` (`body`, `query`, ...). */
 export function formatErrors(base: string, errors: readonly ErrorObject[] | null | undefined, max: number): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
-  for (const err of errors ?? []) {
+  const all = errors ?? [];
+  const useful = all.filter((e) => !isNoise(e));
+  for (const err of useful.length > 0 ? useful : all) {
     let location = locationOf(base, err.instancePath);
     const child = childOf(err);
     if (child !== undefined) location = appendToken(location, child);

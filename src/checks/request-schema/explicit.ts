@@ -5,7 +5,8 @@
 import { PolicyError, type CheckCompileDeps } from '../../config/types.js';
 import { deref, fileUrl, loadSourceFiles, SourceError, splitRef, type SourceFiles } from '../../openapi/source-files.js';
 import type { ParamDef, ParamLocation } from '../../openapi/types.js';
-import { compileMedia, compileParams, compileWhole, defaultStyle, shapeOf } from './compile-plan.js';
+import { schemaShape } from '../../openapi/shape.js';
+import { compileMedia, compileParams, compileWhole, defaultStyle } from './compile-plan.js';
 import { parseMediaRange } from './media.js';
 import type { BodyPlan, LocationPlan, RequestPlan } from './plan.js';
 import { dialectOf, SchemaCompiler, type Dialect } from './schema-compiler.js';
@@ -59,7 +60,7 @@ function dialectThroughRef(schema: unknown, files: SourceFiles): Dialect {
   }
 }
 
-function paramDefs(location: ParamLocation, spec: LocationSpec, at: string, files: SourceFiles, resolve: (s: unknown) => unknown): { defs: ParamDef[]; dialect: Dialect } {
+function paramDefs(location: ParamLocation, spec: LocationSpec, at: string, files: SourceFiles, base: string): { defs: ParamDef[]; dialect: Dialect } {
   const defs: ParamDef[] = [];
   let dialect: Dialect | undefined;
   for (const [rawName, entry] of Object.entries(spec)) {
@@ -78,7 +79,7 @@ function paramDefs(location: ParamLocation, spec: LocationSpec, at: string, file
     if (explode !== undefined && typeof explode !== 'boolean') throw new PolicyError(where, '`explode` must be a boolean');
     if (typeof $schema === 'string') dialect ??= dialectOf({ $schema });
     const st = (style as string | undefined) ?? defaultStyle(location);
-    const { shape, properties } = shapeOf(schema, resolve);
+    const { shape, properties } = schemaShape(files, schema, base);
     defs.push({
       name: location === 'header' ? rawName.toLowerCase() : rawName,
       in: location,
@@ -121,13 +122,6 @@ export async function compileExplicit(spec: RequestSchemaSpec, deps: CheckCompil
     }
   }
   const compiler = new SchemaCompiler(files, { warn: (m) => deps.warn(at, m) });
-  const resolve = (s: unknown) => {
-    try {
-      return deref(files, s, base, '').value;
-    } catch {
-      return s;
-    }
-  };
 
   const locations: LocationPlan[] = [];
   for (const [key, location] of LOCATIONS) {
@@ -138,7 +132,7 @@ export async function compileExplicit(spec: RequestSchemaSpec, deps: CheckCompil
       locations.push(located(where, () => compileWhole(location, locSpec, compiler, dialectThroughRef(locSpec, files))));
       continue;
     }
-    const { defs, dialect } = paramDefs(location, locSpec, where, files, resolve);
+    const { defs, dialect } = paramDefs(location, locSpec, where, files, base);
     for (const d of defs) {
       const problem = compiler.metaErrors(d.schema, dialect);
       if (problem) throw new PolicyError(`${where}.${d.name}`, problem);

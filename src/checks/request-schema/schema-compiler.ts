@@ -47,6 +47,7 @@ export interface SchemaCompilerOptions {
 
 export class SchemaCompiler {
   readonly #instances = new Map<string, AnyAjv>();
+  readonly #warned = new Set<string>();
 
   constructor(private readonly files: SourceFiles, private readonly options: SchemaCompilerOptions) {}
 
@@ -54,7 +55,12 @@ export class SchemaCompiler {
     const key = `${dialect}/${coerce}`;
     let ajv = this.#instances.get(key);
     if (ajv) return ajv;
-    const warn = this.options.warn;
+    const seen = this.#warned;
+    const warn = (m: string) => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      this.options.warn(m);
+    };
     const opts: Options = {
       allErrors: true,
       ownProperties: true,

@@ -3,10 +3,12 @@
  * each. Their resources reach checks as `deps.shared[key]`.
  */
 import { providersSection } from '../checks/jwt-auth/providers-section.js';
+import { openapiSection } from '../openapi/section.js';
 import { rateLimitSection } from '../ratelimit/section.js';
 import type { PolicySection } from './types.js';
 
 export const policySections: readonly PolicySection[] = [
   rateLimitSection,
   providersSection,
+  openapiSection,
 ];

@@ -3,6 +3,7 @@
  * registry only maps a kind to its factory.
  */
 import type { CheckFactory } from '../config/types.js';
+import { apiKeyCheck } from './api-key/index.js';
 import { headersCheck } from './headers/index.js';
 import { ipPolicyCheck } from './ip-policy/index.js';
 import { jwtAuthCheck } from './jwt-auth/index.js';
@@ -13,6 +14,7 @@ export const checkFactories: readonly CheckFactory[] = [
   headersCheck,
   ipPolicyCheck,
   jwtAuthCheck,
+  apiKeyCheck,
   rateLimitCheck,
   requestSchemaCheck,
 ];

@@ -87,7 +87,7 @@ export function slidingWindow(cur: number, prev: number, op: LimitOp, now: numbe
   }
   return {
     next,
-    result: { allowed, used: Math.ceil(used - EPS), remaining: Math.max(0, Math.floor(op.limit - used + EPS)), resetMs, retryAfterMs },
+    result: { allowed, used: Math.max(0, Math.ceil(used - EPS)), remaining: Math.max(0, Math.floor(op.limit - used + EPS)), resetMs, retryAfterMs },
   };
 }
 

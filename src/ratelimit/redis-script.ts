@@ -76,7 +76,7 @@ for i = 0, n - 1 do
           if v == hits then redis.call('PEXPIRE', k1, reset + w + 1000) end
         end
       end
-      used = math.ceil(u - EPS)
+      used = math.max(0, math.ceil(u - EPS))
       remaining = math.max(0, math.floor(limit - u + EPS))
       retry = 0
       if not allowed then

@@ -115,9 +115,10 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
         for (let i = 0; i < results.length; i++) {
           const r = results[i]!;
           if (r.remaining < results[tightest]!.remaining) tightest = i;
-          if (!r.allowed) {
-            if (overIndex < 0) overIndex = i;
-            retryMs = Math.max(retryMs, r.retryAfterMs);
+          // The binding window is the one that keeps the client out longest.
+          if (!r.allowed && (overIndex < 0 || r.retryAfterMs > retryMs)) {
+            overIndex = i;
+            retryMs = r.retryAfterMs;
           }
         }
         const notes = {

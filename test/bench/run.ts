@@ -1,19 +1,22 @@
 /**
  * `npm run bench [-- <name-filter>...] [--rounds N] [--duration MS] [--warmup MS] [--concurrency N]
- *  [--connections N] [--json FILE] [--strict]`
+ *  [--connections N] [--json FILE] [--strict] [--pin]
+ *  [--profile DIR]`
  *
  * For each scenario, drives a no-op grpc-js server (the baseline) and Portcullis serving the scenario's policy
  * with the same pre-serialized Envoy-shaped requests, alternating them round by round (A B B A ...) on this
- * noisy machine, and prints medians and candidate/baseline ratios: throughput and server CPU time per request.
+ * noisy machine, and prints medians and candidate/baseline ratios (the median of per-round ratios): throughput
+ * and server CPU time per request.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadGrpcDefinitions } from '../../src/grpc/protos.js';
 import { benchDir } from './paths.js';
+import { pin, pinningAvailable } from './pin.js';
 import { procAvailable } from './proc-cpu.js';
 import type { LoadJob, LoadResult } from './protocol.js';
 import type { BenchScenario } from './scenario.js';
@@ -29,6 +32,9 @@ interface Options {
   connections: number;
   json?: string;
   strict: boolean;
+  pin: boolean;
+  /** Write a V8 CPU profile of each candidate run here (summarized with profile-summary.js). */
+  profile?: string;
 }
 
 interface Side {
@@ -65,6 +71,8 @@ function options(argv: string[]): Options {
       connections: { type: 'string' },
       json: { type: 'string' },
       strict: { type: 'boolean' },
+      pin: { type: 'boolean' },
+      profile: { type: 'string' },
     },
   });
   const int = (v: string | undefined, d: number, min: number): number => {
@@ -74,13 +82,15 @@ function options(argv: string[]): Options {
   };
   return {
     filters: positionals,
-    rounds: int(values.rounds, 4, 1),
-    durationMs: int(values.duration, 1500, 100),
-    warmupMs: int(values.warmup, 300, 0),
+    rounds: int(values.rounds, 6, 1),
+    durationMs: int(values.duration, 1000, 100),
+    warmupMs: int(values.warmup, 250, 0),
     concurrency: int(values.concurrency, 32, 1),
     connections: int(values.connections, 2, 1),
     json: values.json,
     strict: values.strict ?? false,
+    pin: (values.pin ?? false) && pinningAvailable(),
+    profile: values.profile ? resolve(values.profile) : undefined,
   };
 }
 
@@ -113,7 +123,8 @@ class LoadGenerator {
   private readonly child: ChildProcess = fork(join(benchDir, 'load-gen.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   private exited: string | undefined;
 
-  constructor() {
+  constructor(cpu?: number) {
+    if (cpu !== undefined) pin(this.child.pid!, cpu);
     this.child.once('exit', (code, signal) => (this.exited = `load generator exited (${code ?? signal})`));
   }
 
@@ -159,14 +170,17 @@ function answerOf(target: 'check' | 'rls', sampleB64: string): string {
   }
 }
 
+const rps = (r: LoadResult): number => (r.calls * 1000) / r.elapsedMs;
+const cpuPerReq = (r: LoadResult): number => (r.calls > 0 ? (r.cpuSeconds * 1e6) / r.calls : NaN);
+
 function summarize(target: 'check' | 'rls', results: LoadResult[]): Side {
   const answers = new Set<string>();
   for (const r of results) for (const s of r.samples) answers.add(answerOf(target, s));
   return {
-    rps: median(results.map((r) => (r.calls * 1000) / r.elapsedMs)),
+    rps: median(results.map(rps)),
     p50Ms: median(results.map((r) => r.p50Ms)),
     p99Ms: median(results.map((r) => r.p99Ms)),
-    cpuUsPerReq: median(results.map((r) => (r.calls > 0 ? (r.cpuSeconds * 1e6) / r.calls : NaN))),
+    cpuUsPerReq: median(results.map(cpuPerReq)),
     errors: results.reduce((n, r) => n + r.errors, 0),
     firstError: results.find((r) => r.firstError)?.firstError,
     answer: [...answers].join(' | ') || '-',
@@ -190,7 +204,13 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
   const dir = mkdtempSync(join(work, `${s.name.replace(/[^a-z0-9-]/gi, '_')}-`));
   let candidate: RunningServer | undefined;
   try {
-    candidate = await startCandidate(s.policy, dir, s.env);
+    const nodeArgs: string[] = [];
+    if (opts.profile) {
+      mkdirSync(opts.profile, { recursive: true });
+      nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.profile}`, `--cpu-prof-name=${s.name}.cpuprofile`);
+    }
+    candidate = await startCandidate(s.policy, dir, s.env, nodeArgs);
+    if (opts.pin) pin(candidate.pid, SERVER_CPU);
   } catch (err) {
     report.error = `portcullis did not start: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -213,8 +233,11 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
   if (base.length > 0) report.baseline = summarize(s.target, base);
   if (cand.length > 0) report.candidate = summarize(s.target, cand);
   if (report.baseline && report.candidate) {
-    report.throughputRatio = report.candidate.rps / report.baseline.rps;
-    report.cpuRatio = report.candidate.cpuUsPerReq / report.baseline.cpuUsPerReq;
+    // Each round's two runs are adjacent in time, so their ratio cancels most of the machine's slow drift;
+    // the median over rounds then drops the rounds a neighbour's burst spoiled.
+    const pairs = cand.map((c, i) => [base[i]!, c] as const).filter(([b]) => b !== undefined);
+    report.throughputRatio = median(pairs.map(([b, c]) => rps(c) / rps(b)));
+    report.cpuRatio = median(pairs.map(([b, c]) => cpuPerReq(c) / cpuPerReq(b)));
     const t = s.targets ?? {};
     if (t.minThroughputRatio !== undefined && !(report.throughputRatio >= t.minThroughputRatio)) report.verdicts.push(`throughput ratio ${report.throughputRatio.toFixed(2)} < ${t.minThroughputRatio}`);
     if (t.maxCpuRatio !== undefined && !(report.cpuRatio <= t.maxCpuRatio)) report.verdicts.push(`cpu ratio ${report.cpuRatio.toFixed(2)} > ${t.maxCpuRatio}`);
@@ -222,6 +245,9 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
   }
   return report;
 }
+
+const SERVER_CPU = 1;
+const LOAD_CPU = 0;
 
 const fmt = {
   int: (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '-' : Math.round(n).toLocaleString('en-US')),
@@ -260,11 +286,13 @@ async function main(): Promise<number> {
   }
   process.stdout.write(
     `portcullis bench: ${scenarios.length} scenario(s), ${opts.rounds} rounds x ${(opts.durationMs / 1000).toFixed(1)} s (+${opts.warmupMs} ms warmup), ` +
-      `${opts.concurrency} calls in flight over ${opts.connections} connections; medians; baseline = no-op grpc-js server\n`,
+      `${opts.concurrency} calls in flight over ${opts.connections} connections${opts.pin ? ', servers pinned to cpu 1, load to cpu 0' : ''}; ` +
+      'medians, ratios are medians of per-round ratios; baseline = no-op grpc-js server\n',
   );
   const work = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
   const baseline = await startBaseline();
-  const load = new LoadGenerator();
+  if (opts.pin) pin(baseline.pid, SERVER_CPU);
+  const load = new LoadGenerator(opts.pin ? LOAD_CPU : undefined);
   const cleanup = async () => {
     load.stop();
     await baseline.stop();

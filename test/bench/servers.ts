@@ -68,7 +68,13 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts `portcullis serve` on the policy and waits until its health service says SERVING. */
-export async function startCandidate(policyYaml: string, dir: string, env: Record<string, string> | undefined, timeoutMs = 30_000): Promise<RunningServer> {
+export async function startCandidate(
+  policyYaml: string,
+  dir: string,
+  env: Record<string, string> | undefined,
+  nodeArgs: string[] = [],
+  timeoutMs = 30_000,
+): Promise<RunningServer> {
   const policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, policyYaml);
   const root = repoRoot();
@@ -76,7 +82,7 @@ export async function startCandidate(policyYaml: string, dir: string, env: Recor
   const adminPort = await freePort();
   const child = spawn(
     process.execPath,
-    [join(root, 'bin', 'portcullis.js'), 'serve', '--config', policyFile, '--grpc', `127.0.0.1:${grpcPort}`, '--admin', `127.0.0.1:${adminPort}`],
+    [...nodeArgs, join(root, 'bin', 'portcullis.js'), 'serve', '--config', policyFile, '--grpc', `127.0.0.1:${grpcPort}`, '--admin', `127.0.0.1:${adminPort}`],
     { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const stderrTail = tail(child);

@@ -369,7 +369,9 @@ describe('renderEnvoy: TLS to Portcullis and the HTTP authorization variant', ()
     expect(ext.http_service.server_uri).toEqual({ uri: 'http://portcullis:9193', cluster: 'portcullis_http_authz', timeout: '0.2s' });
     const allowed = ext.http_service.authorization_response.allowed_upstream_headers.patterns.map((p: Obj) => p.exact);
     expect(allowed).toEqual(expect.arrayContaining(['x-user-id', 'x-user-roles', 'x-authenticated']));
-    expect(ext.http_service.authorization_response.dynamic_metadata_from_headers).toEqual({ patterns: [{ exact: 'x-portcullis-principal' }] });
+    expect(ext.http_service.authorization_response.dynamic_metadata_from_headers).toEqual({
+      patterns: [{ exact: 'x-portcullis-principal' }, { exact: 'x-portcullis-decision-id' }, { exact: 'x-portcullis-route' }],
+    });
     expect(ext.allowed_headers).toEqual({ patterns: [{ safe_regex: { regex: '.*' } }] });
     expect(JSON.stringify(vhost(cfg).rate_limits)).toContain('"path":[{"key":"x-portcullis-principal"}]');
     expect(cluster(cfg, 'portcullis_authz')).toBeUndefined();

@@ -1,0 +1,67 @@
+/** The `decisions` block as validated data, and its defaults. */
+import { isAbsolute, resolve } from 'node:path';
+import { parseDuration } from '../lib/units.js';
+import type { SecretRef } from '../config/types.js';
+
+export interface DecisionsSpec {
+  sqlite?: string | false;
+  postgres?: { url: SecretRef; schema?: string; table?: string; poolSize?: number };
+  stdout?: boolean;
+  query?: 'sqlite' | 'postgres';
+  retention?: { maxAge?: string | number; maxRows?: number; every?: string | number };
+  queue?: { max?: number; batch?: number; flushMs?: number };
+  redact?: RedactSpec;
+}
+
+export interface RedactSpec {
+  headers?: string[];
+  queryParams?: string[];
+  bodyFields?: string[];
+  descriptorKeys?: string[];
+}
+
+export interface DecisionsConfig {
+  /** Absolute path of the SQLite file, or undefined when the embedded store is off. */
+  sqlite?: string;
+  postgres?: { url: SecretRef; schema: string; table: string; poolSize: number };
+  stdout: boolean;
+  query: 'sqlite' | 'postgres' | undefined;
+  retention: { maxAgeMs: number; maxRows: number; everyMs: number };
+  queue: { max: number; batch: number; flushMs: number };
+  redact: Required<RedactSpec>;
+}
+
+export const DEFAULT_SQLITE = './data/decisions.db';
+
+/** Applies defaults and resolves paths against the policy folder. The block is already schema-validated. */
+export function decisionsConfig(spec: unknown, policyDir: string): DecisionsConfig {
+  const s = (spec ?? {}) as DecisionsSpec;
+  const sqliteSpec = s.sqlite === undefined ? DEFAULT_SQLITE : s.sqlite;
+  const sqlite = sqliteSpec === false ? undefined : isAbsolute(sqliteSpec) || sqliteSpec === ':memory:' ? sqliteSpec : resolve(policyDir, sqliteSpec);
+  const postgres = s.postgres
+    ? { url: s.postgres.url, schema: s.postgres.schema ?? 'public', table: s.postgres.table ?? 'decisions', poolSize: s.postgres.poolSize ?? 4 }
+    : undefined;
+  const query = s.query ?? (postgres ? 'postgres' : sqlite ? 'sqlite' : undefined);
+  if (query === 'postgres' && !postgres) throw new Error('decisions.query: postgres is not configured');
+  if (query === 'sqlite' && !sqlite) throw new Error('decisions.query: sqlite is off');
+  const queue = { max: s.queue?.max ?? 10_000, batch: s.queue?.batch ?? 500, flushMs: s.queue?.flushMs ?? 200 };
+  if (queue.batch > queue.max) queue.batch = queue.max;
+  return {
+    sqlite,
+    postgres,
+    stdout: s.stdout ?? false,
+    query,
+    retention: {
+      maxAgeMs: parseDuration(s.retention?.maxAge ?? '7d'),
+      maxRows: s.retention?.maxRows ?? 1_000_000,
+      everyMs: parseDuration(s.retention?.every ?? '30s'),
+    },
+    queue,
+    redact: {
+      headers: s.redact?.headers ?? [],
+      queryParams: s.redact?.queryParams ?? [],
+      bodyFields: s.redact?.bodyFields ?? [],
+      descriptorKeys: s.redact?.descriptorKeys ?? [],
+    },
+  };
+}

@@ -1,0 +1,243 @@
+/**
+ * The decision recorder: `record()` is an array push on the request path; batches are redacted, serialized once
+ * and written to every sink from a timer or setImmediate, one batch in flight at a time. The queue is bounded:
+ * what does not fit is dropped and counted (metric, stats, readiness detail), never waited for.
+ */
+import type { Logger } from 'pino';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { resolveSecretValue } from '../config/secrets.js';
+import { metric } from '../lib/metrics.js';
+import type { AuthzRequest } from '../pipeline/types.js';
+import { decisionsConfig, type DecisionsConfig } from './config.js';
+import { openPgStore, openSqliteStore, scrubUrl } from './open-store.js';
+import type { DecisionRecord } from './record.js';
+import { compileRedactor } from './redact.js';
+import { storeSink, type BatchSink } from './sinks/sink.js';
+import { stdoutSink } from './sinks/stdout.js';
+import type { EncodedRecord } from './sql/rows.js';
+import type { DecisionStore } from './store.js';
+
+export interface DecisionRecorder {
+  /** Queues a record; never blocks, never throws. `source`, when given, lets redaction scrub the request's own secret values. */
+  record(rec: DecisionRecord, source?: AuthzRequest): void;
+  /** Writes everything queued so far. */
+  flush(): Promise<void>;
+  /** Flushes, then closes the sinks (SIGTERM). Records after close are dropped and counted. */
+  close(): Promise<void>;
+  /** Readiness reasons, empty when healthy (e.g. a store that cannot be written). */
+  readiness(): string[];
+  /** The store queries go to (PostgreSQL when configured, else SQLite), if any. */
+  store(): DecisionStore | undefined;
+  stats(): RecorderStats;
+}
+
+export interface RecorderStats {
+  queued: number;
+  dropped: number;
+  written: number;
+  /** Drops by reason: queue_full, sink_error, encode_error, closed. */
+  droppedBy: Record<string, number>;
+}
+
+export interface RecorderOptions {
+  policyDir: string;
+  logger: Logger;
+  metrics: Registry;
+  /** Where NDJSON goes when `stdout: true` (default process.stdout). */
+  stdout?: NodeJS.WritableStream;
+}
+
+interface Queued {
+  rec: DecisionRecord;
+  src: AuthzRequest | undefined;
+}
+
+function recorderMetrics(registry: Registry) {
+  return {
+    written: metric(registry, 'portcullis_decision_records_written_total', () => new Counter({ name: 'portcullis_decision_records_written_total', help: 'Decision records written, by sink.', labelNames: ['sink'], registers: [registry] })),
+    dropped: metric(registry, 'portcullis_decision_records_dropped_total', () => new Counter({ name: 'portcullis_decision_records_dropped_total', help: 'Decision records dropped, by reason (queue_full, sink_error, encode_error, closed).', labelNames: ['reason'], registers: [registry] })),
+    queue: metric(registry, 'portcullis_decision_queue_depth', () => new Gauge({ name: 'portcullis_decision_queue_depth', help: 'Decision records waiting to be written.', registers: [registry] })),
+    flush: metric(registry, 'portcullis_decision_flush_duration_seconds', () => new Histogram({ name: 'portcullis_decision_flush_duration_seconds', help: 'Time to write one batch, by sink.', labelNames: ['sink'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] })),
+    sinkErrors: metric(registry, 'portcullis_decision_sink_errors_total', () => new Counter({ name: 'portcullis_decision_sink_errors_total', help: 'Failed batch writes, by sink.', labelNames: ['sink'], registers: [registry] })),
+    rows: metric(registry, 'portcullis_decision_store_rows', () => new Gauge({ name: 'portcullis_decision_store_rows', help: 'Decision records kept in the store (approximate), by store.', labelNames: ['store'], registers: [registry] })),
+    retained: metric(registry, 'portcullis_decision_retention_deleted_total', () => new Counter({ name: 'portcullis_decision_retention_deleted_total', help: 'Decision records deleted by retention, by store.', labelNames: ['store'], registers: [registry] })),
+  };
+}
+
+/** Opens the configured sinks (throwing a clear Error when a store cannot be opened) and starts the recorder. */
+export async function createDecisionRecorder(spec: unknown, opts: RecorderOptions): Promise<DecisionRecorder> {
+  const cfg = decisionsConfig(spec, opts.policyDir);
+  const sinks: BatchSink[] = [];
+  try {
+    if (cfg.sqlite) sinks.push(storeSink('sqlite', await openSqliteStore(cfg.sqlite)));
+    if (cfg.postgres) {
+      const url = resolveSecretValue(cfg.postgres.url, opts.policyDir);
+      try {
+        sinks.push(storeSink('postgres', await openPgStore(url, cfg.postgres)));
+      } catch (err) {
+        throw new Error(scrubUrl((err as Error).message, url));
+      }
+    }
+  } catch (err) {
+    await Promise.all(sinks.map((s) => s.close().catch(() => {})));
+    throw err;
+  }
+  if (cfg.stdout) sinks.push(stdoutSink(opts.stdout));
+  return new Recorder(cfg, sinks, opts);
+}
+
+class Recorder implements DecisionRecorder {
+  private queue: Queued[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private draining: Promise<void> | undefined;
+  private closed = false;
+  private written = 0;
+  private readonly droppedBy: Record<string, number> = {};
+  private readonly failing = new Map<string, string>();
+  private readonly m;
+  private readonly redactor;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private retaining: Promise<void> | undefined;
+
+  constructor(private readonly cfg: DecisionsConfig, private readonly sinks: BatchSink[], private readonly opts: RecorderOptions) {
+    this.m = recorderMetrics(opts.metrics);
+    this.redactor = compileRedactor(cfg.redact);
+    if (sinks.some((s) => s.store)) {
+      this.retentionTimer = setInterval(() => this.runRetention(), cfg.retention.everyMs);
+      this.retentionTimer.unref();
+      setImmediate(() => this.runRetention());
+    }
+  }
+
+  record(rec: DecisionRecord, source?: AuthzRequest): void {
+    if (this.closed) return this.drop('closed', 1);
+    if (this.sinks.length === 0) return;
+    if (this.queue.length >= this.cfg.queue.max) return this.drop('queue_full', 1);
+    this.queue.push({ rec, src: source });
+    if (this.queue.length >= this.cfg.queue.batch) {
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        void this.drain();
+      });
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.drain();
+      }, this.cfg.queue.flushMs);
+      this.timer.unref();
+    }
+  }
+
+  private drop(reason: string, n: number): void {
+    this.droppedBy[reason] = (this.droppedBy[reason] ?? 0) + n;
+    this.m.dropped.inc({ reason }, n);
+  }
+
+  /** One drain loop at a time; callers share it. */
+  private drain(): Promise<void> {
+    this.draining ??= this.drainLoop().finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  private async drainLoop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.cfg.queue.batch);
+      this.m.queue.set(this.queue.length);
+      const encoded = this.encode(batch);
+      if (encoded.length === 0) continue;
+      const results = await Promise.all(this.sinks.map((s) => this.writeTo(s, encoded)));
+      if (results.every(Boolean)) this.written += encoded.length;
+      else this.drop('sink_error', encoded.length);
+    }
+    this.m.queue.set(0);
+  }
+
+  private encode(batch: Queued[]): EncodedRecord[] {
+    const out: EncodedRecord[] = [];
+    for (const q of batch) {
+      try {
+        const rec = this.redactor.record(q.rec, q.src);
+        out.push({ rec, json: JSON.stringify(rec) });
+      } catch {
+        this.drop('encode_error', 1);
+      }
+    }
+    return out;
+  }
+
+  private async writeTo(sink: BatchSink, batch: EncodedRecord[]): Promise<boolean> {
+    const end = this.m.flush.startTimer({ sink: sink.name });
+    try {
+      await sink.write(batch);
+      end();
+      this.m.written.inc({ sink: sink.name }, batch.length);
+      if (this.failing.delete(sink.name)) this.opts.logger.info({ sink: sink.name }, 'decision sink recovered');
+      return true;
+    } catch (err) {
+      this.m.sinkErrors.inc({ sink: sink.name });
+      const message = (err as Error).message ?? String(err);
+      // Log the transition into failure, not every failed batch.
+      if (!this.failing.has(sink.name)) this.opts.logger.error({ sink: sink.name, err: message, records: batch.length }, 'decision sink write failed; records dropped');
+      this.failing.set(sink.name, message);
+      return false;
+    }
+  }
+
+  private runRetention(): void {
+    if (this.retaining || this.closed) return;
+    const { maxAgeMs, maxRows } = this.cfg.retention;
+    this.retaining = (async () => {
+      let again = false;
+      for (const s of this.sinks) {
+        if (!s.store) continue;
+        try {
+          const r = await s.store.retain(Date.now(), maxAgeMs, maxRows);
+          if (r.deleted > 0) this.m.retained.inc({ store: s.name }, r.deleted);
+          this.m.rows.set({ store: s.name }, r.rows);
+          again ||= r.more;
+        } catch (err) {
+          if (!this.closed) this.opts.logger.warn({ store: s.name, err: (err as Error).message }, 'decision retention failed; will retry');
+        }
+      }
+      if (again && !this.closed) setTimeout(() => this.runRetention(), 1000).unref();
+    })().finally(() => {
+      this.retaining = undefined;
+    });
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    // A drain in progress may have started before the newest records arrived: loop until empty.
+    while (this.draining || this.queue.length > 0) await this.drain();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.immediate) clearImmediate(this.immediate);
+    await this.flush();
+    await this.retaining;
+    await Promise.all(this.sinks.map((s) => s.close().catch((err) => this.opts.logger.warn({ sink: s.name, err: (err as Error).message }, 'closing decision sink failed'))));
+  }
+
+  readiness(): string[] {
+    return [...this.failing].map(([sink, message]) => `decisions: ${sink} sink failing: ${message}`);
+  }
+
+  store(): DecisionStore | undefined {
+    const name = this.cfg.query;
+    return this.sinks.find((s) => s.name === name)?.store;
+  }
+
+  stats(): RecorderStats {
+    const dropped = Object.values(this.droppedBy).reduce((a, b) => a + b, 0);
+    return { queued: this.queue.length, dropped, written: this.written, droppedBy: { ...this.droppedBy } };
+  }
+}

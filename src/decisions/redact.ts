@@ -1,0 +1,198 @@
+/**
+ * Redaction: every record passes through here before any sink. Two layers: by name (sensitive headers,
+ * query parameters and body fields wherever their names appear in a record), and by value (the literal
+ * secrets of the request the record came from, when the recorder is given it), so a secret echoed in a free
+ * text reason or a WAF match excerpt is caught even when its name is not.
+ */
+import type { AuthzRequest } from '../pipeline/types.js';
+import type { RedactSpec } from './config.js';
+import type { CheckDecisionRecord, DecisionRecord, RateLimitDecisionRecord } from './record.js';
+
+export const REDACTED = '[redacted]';
+
+/** Headers that always carry credentials. */
+export const SECRET_HEADERS = [
+  'authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'apikey', 'x-auth-token',
+  'x-access-token', 'x-refresh-token', 'x-id-token', 'x-csrf-token', 'x-xsrf-token', 'x-amz-security-token',
+  'x-goog-api-key', 'ocp-apim-subscription-key',
+];
+
+// Names are compared with case, '-', '_' and '.' removed, so `api_key`, `Api-Key` and `apikey` are one name.
+const SECRET_NAME = /pass(word|wd|phrase)?$|passw|secret|token|apikey|accesskey|privatekey|credential|authorization|cookie|session|signature|otp$/;
+const SECRET_EXACT = new Set(['pwd', 'pass', 'auth', 'key', 'sig', 'pin', 'cvv', 'cvc', 'ssn']);
+// Keys of a record's own structure that look like secret names but are not (rate-limit keys are principals or IPs).
+const STRUCTURAL = new Set(['key', 'keys']);
+// WAF variable names that point at a request part: `ARGS:password`, `REQUEST_HEADERS:authorization`.
+const WAF_TARGET = /\b(?:ARGS(?:_GET|_POST|_NAMES|_GET_NAMES|_POST_NAMES)?|REQUEST_COOKIES(?:_NAMES)?|REQUEST_HEADERS(?:_NAMES)?|MATCHED_VARS?|FILES|XML|JSON):([A-Za-z0-9_.\-[\]]+)/g;
+const EXCERPT_KEYS = /^(data|value|values|match|matched|matcheddata|matchedvalue|matchedvar|excerpt|payload|input|sample|operand)$/i;
+const AUTH_SCHEME = /\b(Bearer|Basic|Digest|Negotiate|Token|ApiKey)\s+[A-Za-z0-9._~+/=-]{4,}/gi;
+const JWT_LIKE = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const PAIR = /([A-Za-z0-9_.\-[\]]{1,64})=([^&\s;,"'<>]*)/g;
+const JSON_FIELD = /"([^"\\]{1,64})"\s*:\s*(?:"(?:[^"\\]|\\.)*(?:"|$)|-?\d[\d.eE+-]*)/g;
+const MIN_SECRET_LENGTH = 4;
+const MAX_SECRETS = 64;
+const MAX_BODY_SCAN = 256 * 1024;
+
+function norm(name: string): string {
+  return name.toLowerCase().replace(/[-_.\s]/g, '');
+}
+
+export interface Redactor {
+  /** A redacted copy of `rec`; `source`, when given, adds the request's own secret values to what is scrubbed. */
+  record(rec: DecisionRecord, source?: AuthzRequest): DecisionRecord;
+  /** True when a header, parameter or field of this name is redacted. */
+  isSecretName(name: string): boolean;
+  /** Scrubs credentials out of one free-text string. */
+  text(s: string): string;
+}
+
+export function compileRedactor(spec: RedactSpec = {}): Redactor {
+  const extraNames = new Set([...(spec.headers ?? []), ...(spec.queryParams ?? []), ...(spec.bodyFields ?? []), ...SECRET_HEADERS].map(norm));
+  const descriptorKeys = new Set((spec.descriptorKeys ?? []).map(norm));
+  const headerNames = [...new Set([...SECRET_HEADERS, ...(spec.headers ?? []).map((h) => h.toLowerCase())])];
+  const headerLine = new RegExp(`\\b(${headerNames.map(escapeRe).join('|')})\\s*[:=]\\s*[^\\r\\n]*`, 'gi');
+
+  const isSecretName = (name: string): boolean => {
+    const n = norm(name);
+    return n.length > 0 && (extraNames.has(n) || SECRET_EXACT.has(n) || SECRET_NAME.test(n));
+  };
+
+  const text = (s: string): string => {
+    if (s.length === 0) return s;
+    let out = s;
+    WAF_TARGET.lastIndex = 0;
+    for (let m = WAF_TARGET.exec(out); m; m = WAF_TARGET.exec(out)) {
+      // The matched data of a rule that looked at a secret is the secret: drop the whole text.
+      if (isSecretName(m[1]!)) return `${REDACTED} (mentions ${m[0]})`;
+    }
+    out = out.replace(headerLine, (_all, h: string) => `${h}: ${REDACTED}`);
+    out = out.replace(AUTH_SCHEME, (_all, scheme: string) => `${scheme} ${REDACTED}`);
+    out = out.replace(JWT_LIKE, REDACTED);
+    out = out.replace(PAIR, (all, name: string) => (isSecretName(name) ? `${name}=${REDACTED}` : all));
+    out = out.replace(JSON_FIELD, (all, name: string) => (isSecretName(name) ? `"${name}":"${REDACTED}"` : all));
+    return out;
+  };
+
+  const scrubValues = (s: string, secrets: readonly string[]): string => {
+    let out = s;
+    for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    return out;
+  };
+
+  const walk = (value: unknown, secrets: readonly string[], depth: number): unknown => {
+    if (typeof value === 'string') return scrubValues(text(value), secrets);
+    if (value === null || typeof value !== 'object') return value;
+    if (depth > 8) return REDACTED;
+    if (Array.isArray(value)) return value.map((v) => walk(v, secrets, depth + 1));
+    const obj = value as Record<string, unknown>;
+    // An object describing a match against a secret target (`{ var: 'ARGS:password', data: '...' }`) loses its excerpts.
+    const pointsAtSecret = Object.values(obj).some((v) => typeof v === 'string' && mentionsSecretTarget(v, isSecretName));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      if (!STRUCTURAL.has(k.toLowerCase()) && isSecretName(k) && v !== null && v !== undefined && typeof v !== 'boolean') out[k] = REDACTED;
+      else if (pointsAtSecret && EXCERPT_KEYS.test(k)) out[k] = REDACTED;
+      else out[k] = walk(v, secrets, depth + 1);
+    }
+    return out;
+  };
+
+  const check = (rec: CheckDecisionRecord, secrets: readonly string[]): CheckDecisionRecord => {
+    const out: CheckDecisionRecord = { ...rec, path: scrubValues(redactPathQuery(rec.path), secrets) };
+    out.checks = rec.checks.map((c) => {
+      const r = { ...c };
+      if (c.reason !== undefined) r.reason = scrubValues(text(c.reason), secrets);
+      if (c.notes !== undefined) r.notes = walk(c.notes, secrets, 0) as Record<string, unknown>;
+      return r;
+    });
+    if (rec.ratelimit !== undefined) out.ratelimit = walk(rec.ratelimit, secrets, 0) as Record<string, unknown>;
+    if (rec.principal !== undefined) out.principal = scrubValues(rec.principal, secrets);
+    if (rec.host) out.host = scrubValues(rec.host, secrets);
+    return out;
+  };
+
+  const rls = (rec: RateLimitDecisionRecord): RateLimitDecisionRecord => ({
+    ...rec,
+    descriptors: rec.descriptors.map((d) => ({
+      ...d,
+      entries: d.entries.map((e) => ({
+        key: e.key,
+        value: descriptorKeys.has(norm(e.key)) || isSecretName(e.key) ? REDACTED : text(e.value),
+      })),
+    })),
+  });
+
+  return {
+    isSecretName,
+    text,
+    record(rec, source) {
+      if (rec.type === 'ratelimit') return rls(rec);
+      return check(rec, source ? secretValuesOf(source, isSecretName, headerNames) : []);
+    },
+  };
+}
+
+function mentionsSecretTarget(s: string, isSecretName: (n: string) => boolean): boolean {
+  WAF_TARGET.lastIndex = 0;
+  for (let m = WAF_TARGET.exec(s); m; m = WAF_TARGET.exec(s)) if (isSecretName(m[1]!)) return true;
+  return false;
+}
+
+/** Every query value of a recorded path becomes `*` (names stay: they say what was asked, not who). */
+export function redactPathQuery(path: string): string {
+  const q = path.indexOf('?');
+  if (q < 0) return path;
+  const parts = path.slice(q + 1).split('&').filter((p) => p.length > 0).map((p) => {
+    const eq = p.indexOf('=');
+    return eq < 0 ? p : `${p.slice(0, eq)}=*`;
+  });
+  return `${path.slice(0, q)}?${parts.join('&')}`;
+}
+
+/**
+ * Literal secret values carried by a request: credential headers (and each token after an auth scheme), every
+ * cookie value, and query parameters and body fields with secret names. Longest first, so a token is replaced
+ * before a prefix of it.
+ */
+export function secretValuesOf(req: AuthzRequest, isSecretName: (n: string) => boolean, headerNames: readonly string[]): string[] {
+  const found = new Set<string>();
+  const add = (v: unknown) => {
+    if (typeof v !== 'string') return;
+    const s = v.trim();
+    if (s.length >= MIN_SECRET_LENGTH && found.size < MAX_SECRETS) found.add(s);
+  };
+  for (const name of headerNames) {
+    const v = req.headers[name];
+    if (v === undefined) continue;
+    add(v);
+    const sp = v.indexOf(' ');
+    if (sp > 0) add(v.slice(sp + 1));
+  }
+  for (const [name, v] of Object.entries(req.headers)) if (!name.startsWith(':') && isSecretName(name)) add(v);
+  if (req.headers.cookie !== undefined) for (const v of Object.values(req.cookies)) add(v);
+  if (req.rawQuery) for (const [name, values] of Object.entries(req.query)) if (isSecretName(name)) values.forEach(add);
+  if (req.body && req.body.length > 0 && req.body.length <= MAX_BODY_SCAN) {
+    if (req.contentType === 'application/x-www-form-urlencoded') {
+      for (const [name, values] of Object.entries(req.formBody())) if (isSecretName(name)) values.forEach(add);
+    } else if (req.contentType.includes('json')) {
+      const parsed = req.jsonBody();
+      if (parsed.ok) collectJsonSecrets(parsed.value, isSecretName, add, 0);
+    }
+  }
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+function collectJsonSecrets(v: unknown, isSecretName: (n: string) => boolean, add: (v: unknown) => void, depth: number): void {
+  if (depth > 8 || v === null || typeof v !== 'object') return;
+  if (Array.isArray(v)) {
+    for (const item of v) collectJsonSecrets(item, isSecretName, add, depth + 1);
+    return;
+  }
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (isSecretName(k) && (typeof x === 'string' || typeof x === 'number')) add(String(x));
+    else collectJsonSecrets(x, isSecretName, add, depth + 1);
+  }
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,83 @@
+/** Turning records into table rows and rollup deltas (shared by inserts and by retention, which subtracts). */
+import { HIST_BUCKETS, latencyBucket } from '../histogram.js';
+import { ipToHex } from '../query.js';
+import type { DecisionRecord } from '../record.js';
+import { ROLLUP_LEVELS } from './tables.js';
+
+export const DECISION_COLUMNS = ['id', 'ts', 'type', 'verdict', 'status', 'code', 'route', 'principal', 'ip', 'request_id', 'latency_us', 'latb', 'record'] as const;
+export const RULE_COLUMNS = ['rule_id', 'ts', 'decision_id'] as const;
+
+/** A record with its JSON text, serialized once for every sink. */
+export interface EncodedRecord {
+  rec: DecisionRecord;
+  json: string;
+}
+
+/** The facts a rollup row is keyed and counted by. */
+export interface RollupFacts {
+  ts: number;
+  type: string;
+  route: string;
+  code: string | null;
+  verdict: string;
+  latb: number;
+}
+
+const RLS_CODES: Record<string, string | null> = { OK: null, OVER_LIMIT: 'ratelimit.over_limit', UNAVAILABLE: 'ratelimit.store_unavailable' };
+
+export function recordCode(rec: DecisionRecord): string | null {
+  return rec.type === 'check' ? rec.code ?? null : RLS_CODES[rec.overallCode] ?? null;
+}
+
+export function decisionRow(e: EncodedRecord, now: number): { row: unknown[]; facts: RollupFacts } {
+  const r = e.rec;
+  const t = Date.parse(r.time);
+  const ts = Number.isFinite(t) ? t : now;
+  const latencyUs = Number.isFinite(r.latencyUs) && r.latencyUs > 0 ? Math.round(r.latencyUs) : 0;
+  const latb = latencyBucket(latencyUs);
+  const code = recordCode(r);
+  const route = typeof r.route === 'string' ? r.route : '';
+  const check = r.type === 'check';
+  const row = [
+    r.id,
+    ts,
+    r.type,
+    r.verdict,
+    check ? r.status : null,
+    code,
+    route,
+    check && r.principal ? r.principal : null,
+    check && r.clientIp ? ipToHex(r.clientIp) ?? null : null,
+    check && r.requestId ? r.requestId : null,
+    latencyUs,
+    latb,
+    e.json,
+  ];
+  return { row, facts: { ts, type: r.type, route, code, verdict: r.verdict, latb } };
+}
+
+/** Per-bucket counts and latency histograms, accumulated in memory and upserted as deltas (negative on retention). */
+export class RollupDeltas {
+  private readonly levels = ROLLUP_LEVELS.map(() => new Map<string, { key: unknown[]; n: number; hist: number[] }>());
+
+  add(f: RollupFacts, sign: 1 | -1): void {
+    ROLLUP_LEVELS.forEach((level, i) => {
+      const bucket = Math.floor(f.ts / level) * level;
+      const code = f.code ?? '';
+      const k = `${bucket}\u0000${f.type}\u0000${f.route}\u0000${code}\u0000${f.verdict}`;
+      const map = this.levels[i]!;
+      let d = map.get(k);
+      if (!d) {
+        d = { key: [bucket, f.type, f.route, code, f.verdict], n: 0, hist: new Array<number>(HIST_BUCKETS).fill(0) };
+        map.set(k, d);
+      }
+      d.n += sign;
+      d.hist[f.latb] = d.hist[f.latb]! + sign;
+    });
+  }
+
+  /** Rows for each level, in ROLLUP_LEVELS order: bucket, type, route, code, verdict, n, h0..h95. */
+  rows(): Array<{ level: number; rows: unknown[][] }> {
+    return ROLLUP_LEVELS.map((level, i) => ({ level, rows: [...this.levels[i]!.values()].map((d) => [...d.key, d.n, ...d.hist]) }));
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * The decision store over SQL, written once for SQLite and PostgreSQL: schema migrations with a version table,
+ * batched inserts that also maintain per-minute and per-hour rollups, queries, stats and retention.
+ */
+import { HIST_BUCKETS, quantile } from '../histogram.js';
+import { hexToIp, type DecisionFilter, type StatsDimension, type StatsQuery } from '../query.js';
+import type { DecisionRecord } from '../record.js';
+import type { DecisionStats, DecisionStore, StatsGroup } from '../store.js';
+import type { SqlExecutor, SqlStep } from './executor.js';
+import { PgExecutor, runSteps } from './pg-executor.js';
+import { DECISION_COLUMNS, RULE_COLUMNS, RollupDeltas, decisionRow, type EncodedRecord, type RollupFacts } from './rows.js';
+import { HIST_COLUMNS, LATEST_VERSION, ROLLUP_LEVELS, migrations, rollupTable, versionTableDdl, type TableNames } from './tables.js';
+
+const ROLLUP_KEY = ['bucket', 'type', 'route', 'code', 'verdict'];
+const ROLLUP_COLUMNS = [...ROLLUP_KEY, 'n', ...HIST_COLUMNS];
+const RETENTION_CHUNK = 5000;
+const RETENTION_MAX_CHUNKS = 50;
+const FOREVER = Number.MAX_SAFE_INTEGER;
+
+export interface RetentionResult {
+  deleted: number;
+  /** Approximate rows kept (from the sequence range). */
+  rows: number;
+  /** True when more is due than one pass deletes; run again soon. */
+  more: boolean;
+}
+
+export class StoreSchemaError extends Error {
+  override name = 'StoreSchemaError';
+}
+
+export class SqlDecisionStore implements DecisionStore {
+  readonly kind: 'sqlite' | 'postgres';
+  private readonly rollupTail: Map<number, string>;
+
+  private constructor(private readonly ex: SqlExecutor, private readonly t: TableNames) {
+    this.kind = ex.dialect;
+    this.rollupTail = new Map(
+      ROLLUP_LEVELS.map((level) => [level, `ON CONFLICT (${ROLLUP_KEY.join(', ')}) DO UPDATE SET ${['n', ...HIST_COLUMNS].map((c) => `${c} = r.${c} + excluded.${c}`).join(', ')}`]),
+    );
+  }
+
+  /** Opens the store: creates or migrates the schema, or (read-only) checks its version. */
+  static async open(ex: SqlExecutor, t: TableNames, opts: { readonly?: boolean } = {}): Promise<SqlDecisionStore> {
+    const store = new SqlDecisionStore(ex, t);
+    if (opts.readonly) await store.checkVersion();
+    else await store.migrate();
+    return store;
+  }
+
+  private async tableExists(name: string): Promise<boolean> {
+    if (this.ex.dialect === 'sqlite') {
+      const rows = await this.ex.all(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?`, [name]);
+      return rows.length > 0;
+    }
+    const rows = await this.ex.all<{ r: string | null }>(`SELECT to_regclass(?)::text AS r`, [name]);
+    return rows[0]?.r != null;
+  }
+
+  private async currentVersion(): Promise<number | undefined> {
+    if (!(await this.tableExists(this.t.version))) return undefined;
+    const rows = await this.ex.all<{ version: number }>(`SELECT version FROM ${this.t.version} WHERE component = ?`, ['decisions']);
+    return rows[0]?.version;
+  }
+
+  private async checkVersion(): Promise<void> {
+    const v = await this.currentVersion();
+    if (v === undefined) throw new StoreSchemaError('not a portcullis decision store (no schema version table)');
+    if (v !== LATEST_VERSION) throw new StoreSchemaError(`decision store schema is version ${v}; this portcullis reads version ${LATEST_VERSION} (start the server once to migrate it)`);
+  }
+
+  private async migrate(): Promise<void> {
+    const steps = migrations(this.t, this.ex.dialect);
+    const plan = async (current: number | undefined, foreign: boolean): Promise<string[]> => {
+      if (current === undefined && foreign) throw new StoreSchemaError(`a table ${this.t.decisions} exists that portcullis did not create; refusing to use it`);
+      const from = current ?? 0;
+      if (from > LATEST_VERSION) throw new StoreSchemaError(`decision store schema is version ${from}, newer than this portcullis (${LATEST_VERSION})`);
+      const out: string[] = [];
+      for (let v = from + 1; v <= LATEST_VERSION; v++) out.push(...steps[v]!);
+      return out;
+    };
+    const stamp = `INSERT INTO ${this.t.version} (component, version, applied_at) VALUES ('decisions', ${LATEST_VERSION}, ${Date.now()}) ON CONFLICT (component) DO UPDATE SET version = excluded.version, applied_at = excluded.applied_at`;
+    if (this.ex instanceof PgExecutor) {
+      // Replicas starting together: one migrates, the others wait on the lock and then find nothing to do.
+      const schema = this.t.decisions.split('.')[0]!;
+      await this.ex.tx(async (q) => {
+        await q(`SELECT pg_advisory_xact_lock(hashtext(?))`, [`${this.t.lockName}:migrate`]);
+        await q(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await q(versionTableDdl(this.t, 'postgres'));
+        const cur = (await q<{ version: number }>(`SELECT version FROM ${this.t.version} WHERE component = ?`, ['decisions']))[0]?.version;
+        const foreign = cur === undefined && (await q<{ r: string | null }>(`SELECT to_regclass(?)::text AS r`, [this.t.decisions]))[0]?.r != null;
+        const todo = await plan(cur, foreign);
+        for (const sql of todo) await q(sql);
+        if (todo.length > 0) await q(stamp);
+      });
+      return;
+    }
+    const cur = await this.currentVersion();
+    const foreign = cur === undefined && (await this.tableExists(this.t.decisions));
+    const todo = await plan(cur, foreign);
+    if (todo.length === 0) return;
+    await this.ex.batch([{ sql: versionTableDdl(this.t, 'sqlite') }, ...todo.map((sql) => ({ sql })), { sql: stamp }]);
+  }
+
+  /** Inserts a batch in one transaction, rollups included. */
+  async write(batch: readonly EncodedRecord[]): Promise<void> {
+    if (batch.length === 0) return;
+    const now = Date.now();
+    const rows: unknown[][] = [];
+    const rules: unknown[][] = [];
+    const deltas = new RollupDeltas();
+    for (const e of batch) {
+      const { row, facts } = decisionRow(e, now);
+      rows.push(row);
+      deltas.add(facts, 1);
+      if (e.rec.type === 'check' && e.rec.ruleIds) for (const id of e.rec.ruleIds.slice(0, 100)) rules.push([String(id), facts.ts, e.rec.id]);
+    }
+    const steps: SqlStep[] = [{ insert: this.t.decisions, columns: DECISION_COLUMNS, rows, tail: 'ON CONFLICT (id) DO NOTHING' }];
+    if (rules.length > 0) steps.push({ insert: this.t.rules, columns: RULE_COLUMNS, rows: rules });
+    steps.push(...this.rollupSteps(deltas));
+    await this.ex.batch(steps);
+  }
+
+  private rollupSteps(deltas: RollupDeltas): SqlStep[] {
+    return deltas.rows().filter((l) => l.rows.length > 0).map((l) => ({ insert: `${rollupTable(this.t, l.level)} AS r`, columns: ROLLUP_COLUMNS, rows: l.rows, tail: this.rollupTail.get(l.level)! }));
+  }
+
+  private where(f: DecisionFilter, opts: { since?: number; until?: number; skipVerdict?: boolean } = {}): { sql: string; params: unknown[] } {
+    const c: string[] = [];
+    const p: unknown[] = [];
+    const since = opts.since ?? f.since;
+    const until = opts.until ?? f.until;
+    if (since !== undefined) { c.push('ts >= ?'); p.push(since); }
+    if (until !== undefined && until !== FOREVER) { c.push('ts < ?'); p.push(until); }
+    if (f.verdict && !opts.skipVerdict) { c.push('verdict = ?'); p.push(f.verdict); }
+    if (f.type) { c.push('type = ?'); p.push(f.type); }
+    if (f.route !== undefined) { c.push('route = ?'); p.push(f.route); }
+    if (f.code !== undefined) { c.push('code = ?'); p.push(f.code); }
+    if (f.ip) { c.push('ip >= ? AND ip <= ?'); p.push(f.ip.lo, f.ip.hi); }
+    if (f.principal !== undefined) { c.push('principal = ?'); p.push(f.principal); }
+    if (f.requestId !== undefined) { c.push('request_id = ?'); p.push(f.requestId); }
+    if (f.ruleId !== undefined) { c.push(`id IN (SELECT decision_id FROM ${this.t.rules} WHERE rule_id = ?)`); p.push(f.ruleId); }
+    return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params: p };
+  }
+
+  async query(f: DecisionFilter): Promise<DecisionRecord[]> {
+    const w = this.where(f);
+    const rows = await this.ex.all<{ record: unknown }>(`SELECT record FROM ${this.t.decisions} ${w.sql} ORDER BY ts DESC LIMIT ?`, [...w.params, f.limit]);
+    return rows.map((r) => parseRecord(r.record));
+  }
+
+  async get(id: string): Promise<DecisionRecord | undefined> {
+    const rows = await this.ex.all<{ record: unknown }>(`SELECT record FROM ${this.t.decisions} WHERE id = ?`, [id]);
+    return rows[0] ? parseRecord(rows[0].record) : undefined;
+  }
+
+  async stats(q: StatsQuery): Promise<DecisionStats> {
+    const started = performance.now();
+    const dims = q.by;
+    const useRollup = q.ip === undefined && q.principal === undefined && q.requestId === undefined && q.ruleId === undefined && !dims.includes('principal') && !dims.includes('clientIp');
+    const from = q.since ?? 0;
+    const to = q.until ?? FOREVER;
+    const groups = new Map<string, { key: Partial<Record<StatsDimension, string>>; allow: number; deny: number; hist: number[] }>();
+    const add = (row: Record<string, unknown>, n: number, hist: (i: number) => number) => {
+      const key: Partial<Record<StatsDimension, string>> = {};
+      for (const d of dims) {
+        const v = String(row[`d_${d}`] ?? '');
+        key[d] = d === 'clientIp' && v ? hexToIp(v) : v;
+      }
+      const k = dims.map((d) => key[d]).join('\u0000');
+      let g = groups.get(k);
+      if (!g) {
+        g = { key, allow: 0, deny: 0, hist: new Array<number>(HIST_BUCKETS).fill(0) };
+        groups.set(k, g);
+      }
+      if (row.verdict === 'deny') g.deny += n;
+      else g.allow += n;
+      for (let i = 0; i < HIST_BUCKETS; i++) g.hist[i] = g.hist[i]! + hist(i);
+    };
+
+    const segments = useRollup ? splitWindow(from, to, 0) : [{ level: 0, from, to }];
+    await Promise.all(
+      segments.map(async (s) => {
+        if (s.level === 0) {
+          const sel = dims.map((d) => `${rawDim(d)} AS d_${d}`);
+          const w = this.where(q, { since: s.from, until: s.to });
+          const group = [...dims.map((d) => `d_${d}`), 'verdict', 'latb'].join(', ');
+          const rows = await this.ex.all<Record<string, unknown>>(`SELECT ${[...sel, 'verdict', 'latb', 'COUNT(*) AS n'].join(', ')} FROM ${this.t.decisions} ${w.sql} GROUP BY ${group}`, w.params);
+          for (const r of rows) {
+            const n = Number(r.n);
+            const b = Number(r.latb);
+            add(r, n, (i) => (i === b ? n : 0));
+          }
+          return;
+        }
+        const c = ['bucket >= ?', 'bucket < ?'];
+        const p: unknown[] = [s.from, s.to];
+        if (q.verdict) { c.push('verdict = ?'); p.push(q.verdict); }
+        if (q.type) { c.push('type = ?'); p.push(q.type); }
+        if (q.route !== undefined) { c.push('route = ?'); p.push(q.route); }
+        if (q.code !== undefined) { c.push('code = ?'); p.push(q.code); }
+        const sel = [...dims.map((d) => `${d} AS d_${d}`), 'verdict', 'SUM(n) AS n', ...HIST_COLUMNS.map((h) => `SUM(${h}) AS ${h}`)];
+        const rows = await this.ex.all<Record<string, unknown>>(
+          `SELECT ${sel.join(', ')} FROM ${rollupTable(this.t, s.level)} WHERE ${c.join(' AND ')} GROUP BY ${[...dims.map((d) => `d_${d}`), 'verdict'].join(', ')}`,
+          p,
+        );
+        for (const r of rows) add(r, Number(r.n), (i) => Number(r[`h${i}`]));
+      }),
+    );
+
+    const all = [...groups.values()].map((g) => summarize(g.key, g.allow, g.deny, g.hist));
+    const totalHist = new Array<number>(HIST_BUCKETS).fill(0);
+    let allow = 0;
+    let deny = 0;
+    for (const g of groups.values()) {
+      allow += g.allow;
+      deny += g.deny;
+      for (let i = 0; i < HIST_BUCKETS; i++) totalHist[i] = totalHist[i]! + g.hist[i]!;
+    }
+    const { key: _k, ...total } = summarize({}, allow, deny, totalHist);
+    all.sort((a, b) => b.count - a.count);
+    const topDenied = await this.topDenied(q);
+    return {
+      window: { since: q.since !== undefined ? new Date(q.since).toISOString() : null, until: q.until !== undefined ? new Date(q.until).toISOString() : null },
+      by: dims,
+      total,
+      groups: all.slice(0, q.limit),
+      groupsTotal: all.length,
+      topDenied,
+      source: useRollup ? 'rollup' : 'raw',
+      tookMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  }
+
+  private async topDenied(q: StatsQuery): Promise<DecisionStats['topDenied']> {
+    if (q.verdict === 'allow') return { principals: [], clientIps: [] };
+    const w = this.where(q, { skipVerdict: true });
+    // The literal `verdict = 'deny'` matches the partial indexes' own condition, so the planner can use them.
+    const cond = (col: string) => `${w.sql ? `${w.sql} AND` : 'WHERE'} verdict = 'deny' AND ${col} IS NOT NULL`;
+    const [principals, ips] = await Promise.all([
+      this.ex.all<{ v: string; n: number }>(`SELECT principal AS v, COUNT(*) AS n FROM ${this.t.decisions} ${cond('principal')} GROUP BY principal ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]),
+      this.ex.all<{ v: string; n: number }>(`SELECT ip AS v, COUNT(*) AS n FROM ${this.t.decisions} ${cond('ip')} GROUP BY ip ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]),
+    ]);
+    return {
+      principals: principals.map((r) => ({ principal: r.v, count: Number(r.n) })),
+      clientIps: ips.map((r) => ({ clientIp: hexToIp(r.v), count: Number(r.n) })),
+    };
+  }
+
+  /** Approximate row count from the sequence range (O(log n)); exact when rows are only removed oldest first. */
+  async approxRows(): Promise<number> {
+    const r = (await this.ex.all<{ lo: number | null; hi: number | null }>(`SELECT MIN(seq) AS lo, MAX(seq) AS hi FROM ${this.t.decisions}`))[0];
+    return r && r.lo != null && r.hi != null ? Number(r.hi) - Number(r.lo) + 1 : 0;
+  }
+
+  /**
+   * Deletes records older than `maxAgeMs` and beyond the newest `maxRows`, oldest first, in chunks, subtracting
+   * them from the rollups in the same transaction so stats stay exact.
+   */
+  async retain(now: number, maxAgeMs: number, maxRows: number): Promise<RetentionResult> {
+    let cutoff = now - maxAgeMs;
+    const est = await this.approxRows();
+    if (est > maxRows) {
+      const r = await this.ex.all<{ ts: number }>(`SELECT ts FROM ${this.t.decisions} ORDER BY ts DESC LIMIT 1 OFFSET ?`, [maxRows]);
+      if (r[0]) cutoff = Math.max(cutoff, Number(r[0].ts) + 1);
+    }
+    let deleted = 0;
+    let more = false;
+    for (let i = 0; ; i++) {
+      if (i === RETENTION_MAX_CHUNKS) {
+        more = true;
+        break;
+      }
+      const n = await this.retainChunk(cutoff);
+      deleted += n;
+      if (n < RETENTION_CHUNK) break;
+    }
+    return { deleted, rows: deleted > 0 ? await this.approxRows() : est, more };
+  }
+
+  private async retainChunk(cutoff: number): Promise<number> {
+    const deltas = new RollupDeltas();
+    const cleanup = (maxTs: number): SqlStep[] => [
+      ...ROLLUP_LEVELS.map((level) => ({ sql: `DELETE FROM ${rollupTable(this.t, level)} WHERE bucket <= ? AND n <= 0`, params: [maxTs] })),
+      // Strictly older: rule rows of records sharing the chunk's last millisecond wait for the next chunk.
+      { sql: `DELETE FROM ${this.t.rules} WHERE ts < ?`, params: [maxTs] },
+    ];
+    if (this.ex instanceof PgExecutor) {
+      return this.ex.tx(async (q) => {
+        await q(`SELECT pg_advisory_xact_lock(hashtext(?))`, [`${this.t.lockName}:retention`]);
+        const rows = await q<RollupFacts>(
+          `DELETE FROM ${this.t.decisions} WHERE seq IN (SELECT seq FROM ${this.t.decisions} WHERE ts < ? ORDER BY ts LIMIT ${RETENTION_CHUNK}) RETURNING ts, type, route, code, verdict, latb`,
+          [cutoff],
+        );
+        if (rows.length === 0) return 0;
+        let maxTs = 0;
+        for (const r of rows) {
+          deltas.add({ ...r, ts: Number(r.ts), latb: Number(r.latb) }, -1);
+          maxTs = Math.max(maxTs, Number(r.ts));
+        }
+        await runSteps(q, [...this.rollupSteps(deltas), ...cleanup(maxTs)]);
+        return rows.length;
+      });
+    }
+    const rows = await this.ex.all<RollupFacts & { seq: number }>(
+      `SELECT seq, ts, type, route, code, verdict, latb FROM ${this.t.decisions} WHERE ts < ? ORDER BY ts LIMIT ${RETENTION_CHUNK}`,
+      [cutoff],
+    );
+    if (rows.length === 0) return 0;
+    let maxTs = 0;
+    for (const r of rows) {
+      deltas.add(r, -1);
+      maxTs = Math.max(maxTs, r.ts);
+    }
+    await this.ex.batch([
+      ...this.rollupSteps(deltas),
+      ...cleanup(maxTs),
+      { sql: `DELETE FROM ${this.t.decisions} WHERE seq IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(rows.map((r) => r.seq))] },
+    ]);
+    return rows.length;
+  }
+
+  async close(): Promise<void> {
+    await this.ex.close();
+  }
+}
+
+function rawDim(d: StatsDimension): string {
+  switch (d) {
+    case 'code': return `COALESCE(code, '')`;
+    case 'principal': return `COALESCE(principal, '')`;
+    case 'clientIp': return `COALESCE(ip, '')`;
+    default: return d;
+  }
+}
+
+function summarize(key: StatsGroup['key'], allow: number, deny: number, hist: number[]): StatsGroup {
+  const count = allow + deny;
+  return { key, count, allow, deny, denyRate: count ? Math.round((deny / count) * 10_000) / 10_000 : 0, p50Us: quantile(hist, 0.5), p99Us: quantile(hist, 0.99) };
+}
+
+/**
+ * Splits [from, to) into whole hours, then whole minutes, then raw edges: rollups answer what they cover
+ * exactly, records answer the rest. Level 0 means raw records.
+ */
+export function splitWindow(from: number, to: number, li: number): Array<{ level: number; from: number; to: number }> {
+  if (from >= to) return [];
+  if (li >= ROLLUP_LEVELS.length) return [{ level: 0, from, to }];
+  const L = ROLLUP_LEVELS[li]!;
+  const a = Math.ceil(from / L) * L;
+  const b = to === FOREVER ? FOREVER : Math.floor(to / L) * L;
+  if (a >= b) return splitWindow(from, to, li + 1);
+  return [...splitWindow(from, a, li + 1), { level: L, from: a, to: b }, ...(b === FOREVER ? [] : splitWindow(b, to, li + 1))];
+}
+
+function parseRecord(v: unknown): DecisionRecord {
+  return (typeof v === 'string' ? JSON.parse(v) : v) as DecisionRecord;
+}

@@ -1,0 +1,139 @@
+/**
+ * SQLite through better-sqlite3 on a worker thread. better-sqlite3 is synchronous; running it on its own thread
+ * keeps inserts, index maintenance and stats scans off the event loop that answers Envoy. The worker is a
+ * generic statement runner; all SQL is built on the main thread.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { SqlExecutor, SqlStep } from './executor.js';
+
+// Plain CommonJS so it runs in an eval worker both from source (tests) and from the build.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+let db;
+const stmts = new Map();
+function prep(sql) { let s = stmts.get(sql); if (!s) { s = db.prepare(sql); stmts.set(sql, s); } return s; }
+function insertSql(st) {
+  return 'INSERT INTO ' + st.insert + ' (' + st.columns.join(', ') + ') VALUES (' + st.columns.map(() => '?').join(', ') + ')' + (st.tail ? ' ' + st.tail : '');
+}
+const ops = {
+  open(m) {
+    db = new Database(m.file, { readonly: m.readonly, fileMustExist: m.readonly, timeout: m.busyTimeoutMs });
+    for (const p of m.pragmas) db.pragma(p);
+    return null;
+  },
+  exec(m) { db.exec(m.sql); return null; },
+  all(m) { const s = prep(m.sql); if (s.reader) return s.all(...m.params); s.run(...m.params); return []; },
+  batch(m) {
+    db.transaction(() => {
+      for (const st of m.steps) {
+        if (st.sql !== undefined) { prep(st.sql).run(...(st.params || [])); continue; }
+        const s = prep(insertSql(st));
+        for (const r of st.rows) s.run(...r);
+      }
+    }).immediate();
+    return null;
+  },
+  close() { if (db) { try { db.pragma('optimize'); } catch {} db.close(); } db = undefined; return null; },
+};
+parentPort.on('message', (m) => {
+  let reply;
+  try { reply = { id: m.id, ok: true, result: ops[m.op](m) }; }
+  catch (e) { reply = { id: m.id, ok: false, message: String((e && e.message) || e), code: e && e.code }; }
+  parentPort.postMessage(reply);
+});
+`;
+
+export class SqliteError extends Error {
+  constructor(message: string, readonly code: string | undefined) {
+    super(message);
+    this.name = 'SqliteError';
+  }
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+
+export interface SqliteOpenOptions {
+  readonly?: boolean;
+  busyTimeoutMs?: number;
+}
+
+export class SqliteExecutor implements SqlExecutor {
+  readonly dialect = 'sqlite' as const;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private dead: Error | undefined;
+
+  private constructor() {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver } });
+    this.worker.unref();
+    this.worker.on('message', (m: { id: number; ok: boolean; result?: unknown; message?: string; code?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) this.worker.unref();
+      if (m.ok) p.resolve(m.result);
+      else p.reject(new SqliteError(m.message ?? 'sqlite error', m.code));
+    });
+    const fail = (err: Error) => {
+      this.dead = err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', (err) => fail(new SqliteError(`sqlite worker failed: ${err.message}`, 'WORKER')));
+    this.worker.on('exit', (code) => fail(new SqliteError(`sqlite worker exited (${code})`, 'WORKER')));
+  }
+
+  /** Opens `file` on a new worker; rejects with SQLite's own message (e.g. "file is not a database"). */
+  static async open(file: string, opts: SqliteOpenOptions = {}): Promise<SqliteExecutor> {
+    const ex = new SqliteExecutor();
+    const pragmas = opts.readonly
+      ? ['query_only = ON', 'cache_size = -32000']
+      : ['journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32000', 'temp_store = MEMORY'];
+    try {
+      await ex.call('open', { file, readonly: opts.readonly === true, busyTimeoutMs: opts.busyTimeoutMs ?? 2000, pragmas });
+    } catch (err) {
+      await ex.worker.terminate();
+      throw err;
+    }
+    return ex;
+  }
+
+  private call(op: string, msg: Record<string, unknown>): Promise<unknown> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, op, ...msg });
+    });
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.call('exec', { sql });
+  }
+
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await this.call('all', { sql, params })) as T[];
+  }
+
+  async batch(steps: readonly SqlStep[]): Promise<void> {
+    await this.call('batch', { steps });
+  }
+
+  async close(): Promise<void> {
+    if (this.dead) return;
+    try {
+      await this.call('close', {});
+    } finally {
+      this.dead = new SqliteError('sqlite store is closed', 'CLOSED');
+      await this.worker.terminate();
+    }
+  }
+}

@@ -1,0 +1,89 @@
+/** Table names and the schema migrations of the SQL stores (one list, rendered per dialect). */
+import { HIST_BUCKETS } from '../histogram.js';
+
+export interface TableNames {
+  decisions: string;
+  rules: string;
+  rollupMinute: string;
+  rollupHour: string;
+  version: string;
+  /** Prefix of index names. */
+  prefix: string;
+  /** Name used for advisory locks (PostgreSQL). */
+  lockName: string;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
+
+export function sqliteTables(): TableNames {
+  return {
+    decisions: 'decisions',
+    rules: 'decisions_rules',
+    rollupMinute: 'decisions_rollup_1m',
+    rollupHour: 'decisions_rollup_1h',
+    version: 'decisions_schema',
+    prefix: 'decisions',
+    lockName: 'portcullis:decisions',
+  };
+}
+
+export function pgTables(schema: string, table: string): TableNames {
+  if (!IDENT.test(schema) || !IDENT.test(table)) throw new Error('decisions.postgres: schema and table must be plain identifiers');
+  const q = (name: string) => `"${schema}"."${name}"`;
+  return {
+    decisions: q(table),
+    rules: q(`${table}_rules`),
+    rollupMinute: q(`${table}_rollup_1m`),
+    rollupHour: q(`${table}_rollup_1h`),
+    version: q(`${table}_schema`),
+    prefix: table,
+    lockName: `portcullis:${schema}.${table}`,
+  };
+}
+
+export const HIST_COLUMNS = Array.from({ length: HIST_BUCKETS }, (_, i) => `h${i}`);
+
+/** Rollup granularities, coarsest first: a stats window is answered from hours, then minutes, then raw edges. */
+export const ROLLUP_LEVELS = [3_600_000, 60_000] as const;
+
+export function rollupTable(t: TableNames, level: number): string {
+  return level === 3_600_000 ? t.rollupHour : t.rollupMinute;
+}
+
+export const LATEST_VERSION = 1;
+
+export function versionTableDdl(t: TableNames, dialect: 'sqlite' | 'postgres'): string {
+  const big = dialect === 'sqlite' ? 'INTEGER' : 'BIGINT';
+  return `CREATE TABLE IF NOT EXISTS ${t.version} (component TEXT PRIMARY KEY, version INTEGER NOT NULL, applied_at ${big} NOT NULL)`;
+}
+
+/** Statements of each migration, by target version. */
+export function migrations(t: TableNames, dialect: 'sqlite' | 'postgres'): Record<number, string[]> {
+  const sqlite = dialect === 'sqlite';
+  const big = sqlite ? 'INTEGER' : 'BIGINT';
+  const seq = sqlite ? 'INTEGER PRIMARY KEY' : 'BIGSERIAL PRIMARY KEY';
+  const json = sqlite ? 'TEXT' : 'JSONB';
+  // Hex addresses compare byte-wise only under the C collation.
+  const ipCollate = sqlite ? '' : ' COLLATE "C"';
+  const p = t.prefix;
+  const hist = HIST_COLUMNS.map((h) => `${h} ${big} NOT NULL DEFAULT 0`).join(', ');
+  const rollup = (name: string) =>
+    `CREATE TABLE IF NOT EXISTS ${name} (bucket ${big} NOT NULL, type TEXT NOT NULL, route TEXT NOT NULL, code TEXT NOT NULL, verdict TEXT NOT NULL, n ${big} NOT NULL, ${hist}, PRIMARY KEY (bucket, type, route, code, verdict))${sqlite ? ' WITHOUT ROWID' : ''}`;
+  return {
+    1: [
+      `CREATE TABLE IF NOT EXISTS ${t.decisions} (seq ${seq}, id TEXT NOT NULL UNIQUE, ts ${big} NOT NULL, type TEXT NOT NULL, verdict TEXT NOT NULL, status INTEGER, code TEXT, route TEXT NOT NULL, principal TEXT, ip TEXT${ipCollate}, request_id TEXT, latency_us ${big} NOT NULL, latb INTEGER NOT NULL, record ${json} NOT NULL)`,
+      `CREATE INDEX IF NOT EXISTS ${p}_ts ON ${t.decisions} (ts)`,
+      `CREATE INDEX IF NOT EXISTS ${p}_route_ts ON ${t.decisions} (route, ts)`,
+      `CREATE INDEX IF NOT EXISTS ${p}_principal_ts ON ${t.decisions} (principal, ts) WHERE principal IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS ${p}_ip_ts ON ${t.decisions} (ip, ts) WHERE ip IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS ${p}_request ON ${t.decisions} (request_id) WHERE request_id IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS ${p}_deny_principal ON ${t.decisions} (principal, ts) WHERE verdict = 'deny' AND principal IS NOT NULL`,
+      `CREATE INDEX IF NOT EXISTS ${p}_deny_ip ON ${t.decisions} (ip, ts) WHERE verdict = 'deny' AND ip IS NOT NULL`,
+      `CREATE TABLE IF NOT EXISTS ${t.rules} (rule_id TEXT NOT NULL, ts ${big} NOT NULL, decision_id TEXT NOT NULL)`,
+      `CREATE INDEX IF NOT EXISTS ${p}_rules_rule ON ${t.rules} (rule_id, ts)`,
+      `CREATE INDEX IF NOT EXISTS ${p}_rules_ts ON ${t.rules} (ts)`,
+      rollup(t.rollupMinute),
+      rollup(t.rollupHour),
+    ],
+  };
+}

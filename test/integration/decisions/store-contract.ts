@@ -1,0 +1,157 @@
+/** The behaviour both SQL stores must show, run against a real SQLite file and the real PostgreSQL. */
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { parseFilter, parseIpRange, parseStatsQuery, ipToHex } from '../../../src/decisions/query.js';
+import type { DecisionRecord } from '../../../src/decisions/record.js';
+import type { SqlDecisionStore } from '../../../src/decisions/sql/sql-store.js';
+import { exactQuantile, makeRecords, recTs } from './fixtures.js';
+
+const N = 20_000;
+const DAY = 86_400_000;
+
+function encode(recs: DecisionRecord[]) {
+  return recs.map((rec) => ({ rec, json: JSON.stringify(rec) }));
+}
+
+function newestFirst(recs: DecisionRecord[], limit: number): string[] {
+  return [...recs].sort((a, b) => recTs(b) - recTs(a)).slice(0, limit).map((r) => r.id);
+}
+
+function principalOf(r: DecisionRecord): string | undefined {
+  return r.type === 'check' ? r.principal : undefined;
+}
+
+export function storeContract(name: string, open: () => Promise<SqlDecisionStore>, cleanup: () => Promise<void>): void {
+  describe(`${name} decision store`, () => {
+    let store: SqlDecisionStore;
+    const now = Date.now();
+    const records = makeRecords({ n: N, start: now - 3 * DAY, end: now - 60_000, seed: 7 });
+
+    beforeAll(async () => {
+      store = await open();
+      for (let i = 0; i < records.length; i += 500) await store.write(encode(records.slice(i, i + 500)));
+    }, 120_000);
+
+    afterAll(async () => {
+      await store?.close();
+      await cleanup();
+    });
+
+    const q = (s: string) => {
+      const p = parseFilter(new URLSearchParams(s), now);
+      if (!p.ok) throw new Error(p.errors.join('; '));
+      return p.value;
+    };
+
+    it('returns the newest records first, up to the limit', async () => {
+      const got = await store.query(q('limit=50'));
+      expect(got.map((r) => r.id)).toEqual(newestFirst(records, 50));
+      expect(got[0]).toEqual(records.at(-1));
+    });
+
+    it.each([
+      ['verdict=deny', (r: DecisionRecord) => r.verdict === 'deny'],
+      ['type=ratelimit', (r: DecisionRecord) => r.type === 'ratelimit'],
+      ['route=orders', (r: DecisionRecord) => r.route === 'orders'],
+      ['code=waf.blocked', (r: DecisionRecord) => r.type === 'check' && r.code === 'waf.blocked'],
+      ['code=ratelimit.over_limit&type=ratelimit', (r: DecisionRecord) => r.type === 'ratelimit' && r.overallCode === 'OVER_LIMIT'],
+      ['principal=user-5', (r: DecisionRecord) => principalOf(r) === 'user-5'],
+      ['requestId=req-1234', (r: DecisionRecord) => r.type === 'check' && r.requestId === 'req-1234'],
+      ['ruleId=942101', (r: DecisionRecord) => r.type === 'check' && (r.ruleIds ?? []).includes('942101')],
+      ['ip=10.0.3.0/24', (r: DecisionRecord) => r.type === 'check' && r.clientIp.startsWith('10.0.3.')],
+      ['ip=10.0.3.7', (r: DecisionRecord) => r.type === 'check' && r.clientIp === '10.0.3.7'],
+      ['ip=2001:db8::/116', (r: DecisionRecord) => r.type === 'check' && r.clientIp.includes(':') && parseInt(r.clientIp.split('::')[1]!, 16) < 4096],
+      ['ip=2001:db8::a00/120', (r: DecisionRecord) => r.type === 'check' && r.clientIp.includes(':') && (parseInt(r.clientIp.split('::')[1]!, 16) & ~0xff) === 0xa00],
+      ['since=1d', (r: DecisionRecord) => recTs(r) >= now - DAY],
+      ['since=2d&until=1d&verdict=allow&route=users', (r: DecisionRecord) => recTs(r) >= now - 2 * DAY && recTs(r) < now - DAY && r.verdict === 'allow' && r.route === 'users'],
+    ])('filters by %s', async (params, pred) => {
+      const expected = records.filter(pred);
+      expect(expected.length).toBeGreaterThan(0);
+      const got = await store.query(q(`${params}&limit=10000`));
+      expect(got.length).toBe(Math.min(expected.length, 10_000));
+      expect(got.map((r) => r.id)).toEqual(newestFirst(expected, 10_000));
+    });
+
+    it('gets one record by id, and nothing for an unknown id', async () => {
+      const r = records[1234]!;
+      expect(await store.get(r.id)).toEqual(r);
+      expect(await store.get('00000000-0000-7000-8000-000000000000')).toBeUndefined();
+    });
+
+    it('answers stats by route and code from rollups, exactly, over an unaligned window', async () => {
+      const since = now - 2 * DAY - 1234_567;
+      const until = now - 3 * 3_600_000 - 98_765;
+      const p = parseStatsQuery(new URLSearchParams(`by=route,code&since=${new Date(since).toISOString()}&until=${new Date(until).toISOString()}&limit=1000`), now);
+      if (!p.ok) throw new Error(p.errors.join());
+      const s = await store.stats(p.value);
+      expect(s.source).toBe('rollup');
+      const inWindow = records.filter((r) => recTs(r) >= p.value.since! && recTs(r) < p.value.until!);
+      expect(s.total.count).toBe(inWindow.length);
+      expect(s.total.deny).toBe(inWindow.filter((r) => r.verdict === 'deny').length);
+      const expected = new Map<string, DecisionRecord[]>();
+      for (const r of inWindow) {
+        const code = r.type === 'check' ? r.code ?? '' : r.overallCode === 'OVER_LIMIT' ? 'ratelimit.over_limit' : '';
+        const k = `${r.route}|${code}`;
+        expected.set(k, [...(expected.get(k) ?? []), r]);
+      }
+      expect(s.groupsTotal).toBe(expected.size);
+      for (const g of s.groups) {
+        const rs = expected.get(`${g.key.route}|${g.key.code}`)!;
+        expect(g.count).toBe(rs.length);
+        expect(g.deny).toBe(rs.filter((r) => r.verdict === 'deny').length);
+        const lat = rs.map((r) => r.latencyUs);
+        expect(Math.abs(g.p50Us! - exactQuantile(lat, 0.5))).toBeLessThanOrEqual(0.2 * exactQuantile(lat, 0.5) + 2);
+      }
+      const all = inWindow.map((r) => r.latencyUs);
+      expect(Math.abs(s.total.p99Us! - exactQuantile(all, 0.99))).toBeLessThanOrEqual(0.2 * exactQuantile(all, 0.99));
+      expect(s.groups.map((g) => g.count)).toEqual([...s.groups.map((g) => g.count)].sort((a, b) => b - a));
+    });
+
+    it('answers stats by principal from records, with the top denied principals and addresses', async () => {
+      const p = parseStatsQuery(new URLSearchParams('by=principal,verdict&since=1d&top=5&limit=500'), now);
+      if (!p.ok) throw new Error(p.errors.join());
+      const s = await store.stats(p.value);
+      expect(s.source).toBe('raw');
+      const inWindow = records.filter((r) => recTs(r) >= p.value.since!);
+      expect(s.total.count).toBe(inWindow.length);
+      const g = s.groups.find((x) => x.key.principal === 'user-5' && x.key.verdict === 'deny');
+      expect(g?.count).toBe(inWindow.filter((r) => principalOf(r) === 'user-5' && r.verdict === 'deny').length);
+      const denied = new Map<string, number>();
+      for (const r of inWindow) if (r.verdict === 'deny' && principalOf(r)) denied.set(principalOf(r)!, (denied.get(principalOf(r)!) ?? 0) + 1);
+      const top = [...denied].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
+      expect(s.topDenied.principals).toEqual(top.map(([principal, count]) => ({ principal, count })));
+      const ipDenied = new Map<string, number>();
+      for (const r of inWindow) if (r.type === 'check' && r.verdict === 'deny') ipDenied.set(r.clientIp, (ipDenied.get(r.clientIp) ?? 0) + 1);
+      expect(s.topDenied.clientIps[0]!.count).toBe(Math.max(...ipDenied.values()));
+      expect(ipDenied.get(s.topDenied.clientIps[0]!.clientIp)).toBe(s.topDenied.clientIps[0]!.count);
+    });
+
+    it('filters stats by client address range', async () => {
+      const p = parseStatsQuery(new URLSearchParams('ip=10.0.0.0/16&by=verdict'), now);
+      if (!p.ok) throw new Error(p.errors.join());
+      const s = await store.stats(p.value);
+      const range = parseIpRange('10.0.0.0/16')!;
+      const expected = records.filter((r) => r.type === 'check' && ipToHex(r.clientIp)! >= range.lo && ipToHex(r.clientIp)! <= range.hi);
+      expect(s.total.count).toBe(expected.length);
+    });
+
+    it('enforces retention by age and by rows, keeping rollups in step with records', async () => {
+      const r1 = await store.retain(now, 2 * DAY, 1_000_000);
+      const keptByAge = records.filter((r) => recTs(r) >= now - 2 * DAY);
+      expect(r1.deleted).toBe(N - keptByAge.length);
+      const left = await store.query(q('limit=10000&since=10d'));
+      expect(left.length).toBe(Math.min(10_000, keptByAge.length));
+      const all = parseStatsQuery(new URLSearchParams('by=route'), now);
+      if (!all.ok) throw new Error();
+      expect((await store.stats(all.value)).total.count).toBe(keptByAge.length);
+
+      const r2 = await store.retain(now, 30 * DAY, 5000);
+      expect(r2.rows).toBe(5000);
+      const s = await store.stats(all.value);
+      expect(s.total.count).toBe(5000);
+      expect(s.source).toBe('rollup');
+      const kept = await store.query(q('limit=10000'));
+      expect(kept.map((r) => r.id)).toEqual(newestFirst(records, 5000));
+      expect(await store.stats({ ...all.value, by: ['principal'] })).toMatchObject({ total: { count: 5000 }, source: 'raw' });
+    }, 60_000);
+  });
+}

@@ -12,15 +12,16 @@ import type { ErrorCode } from '../lib/errors.js';
 import { decodeCheckRequest, encodeCheckResponse } from './codec.js';
 import type { ServerApp } from './server-app.js';
 
-/** Answer this long before the caller's deadline, so the reply arrives in time. */
-const DEADLINE_MARGIN_MS = 5;
+/** Answer this long before the caller's deadline (10% of the budget, 5 to 20 ms), so the reply arrives in time. */
+const MIN_MARGIN_MS = 5;
+const MAX_MARGIN_MS = 20;
 
 function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>, fallbackMs: number): number {
   const now = Date.now();
   const d = call.getDeadline();
   const at = d instanceof Date ? d.getTime() : typeof d === 'number' ? d : Infinity;
   const budget = Number.isFinite(at) ? at - now : fallbackMs;
-  const margin = Math.min(DEADLINE_MARGIN_MS, Math.max(0, budget * 0.1));
+  const margin = Math.min(MAX_MARGIN_MS, Math.max(MIN_MARGIN_MS, budget * 0.1));
   return now + Math.min(budget, fallbackMs) - margin;
 }
 

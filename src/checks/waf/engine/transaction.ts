@@ -1,0 +1,161 @@
+/**
+ * Per-request WAF state: the request's collections (computed once, lazily), the TX collection, match state
+ * (MATCHED_VAR...), runtime rule removals from `ctl`, the log of matched rules and the interruption.
+ */
+import type { Entry, EngineMode, TargetExclusion } from './types.js';
+import type { WafInput } from './input.js';
+import { parseArgs, parseCookies } from './request-parse.js';
+
+export interface MatchLogEntry {
+  id: number;
+  phase: number;
+  msg: string;
+  data: string;
+  severity?: string;
+  tags: readonly string[];
+  /** MATCHED_VAR_NAME and MATCHED_VAR of the last match. */
+  varName: string;
+  varValue: string;
+  /** Whether the rule logs (`nolog` rules are kept for flow, not reported). */
+  logged: boolean;
+}
+
+export interface Interruption {
+  ruleId: number;
+  status: number;
+  action: 'deny' | 'drop' | 'redirect';
+}
+
+export interface BodyState {
+  processor: string;
+  error: number;
+  errorMsg: string;
+  argsPost: Entry[];
+  files: Entry[];
+  filesNames: Entry[];
+  filesSizes: Entry[];
+  filesCombinedSize: number;
+  partHeaders: Entry[];
+  multipartStrictError: number;
+  multipartFlags: Record<string, boolean>;
+  xmlTexts: Entry[];
+  xmlAttributes: Entry[];
+  /** REQUEST_BODY (populated for URLENCODED, or when forced). */
+  requestBody: string;
+}
+
+export interface RemovalRange { lo: number; hi: number }
+
+export class Transaction {
+  readonly input: WafInput;
+  readonly tx = new Map<string, Entry>();
+  readonly collections = new Map<string, Map<string, Entry>>();
+  engine: EngineMode;
+  processor = '';
+  forceRequestBodyVariable = false;
+  requestBodyAccess: boolean;
+  body: BodyState | undefined;
+
+  matchedVar = '';
+  matchedVarName = '';
+  matchedVars: Entry[] = [];
+  matchedVarNames: Entry[] = [];
+  /** The rule being evaluated (for %{rule.*} macros). */
+  rule: { id: number; msg?: string; severity?: string; phase: number } = { id: 0, phase: 0 };
+
+  removedRanges: RemovalRange[] = [];
+  removedTags: string[] = [];
+  targetRemovalsById = new Map<number, TargetExclusion[]>();
+  targetRemovalsByTag: Array<{ tag: string; exclusion: TargetExclusion }> = [];
+
+  readonly log: MatchLogEntry[] = [];
+  interruption: Interruption | undefined;
+  /** Set by `allow`: phases at or below this number are skipped from then on. */
+  allowedThroughPhase = 0;
+
+  readonly transformCache = new Map<string, Map<string, string[]>>();
+  private lowerCache = new Map<string, string>();
+
+  #argsGet?: Entry[];
+  #cookies?: Entry[];
+  #headers?: Entry[];
+  #path?: string;
+  #query?: string;
+
+  constructor(input: WafInput, engine: EngineMode, requestBodyAccess: boolean) {
+    this.input = input;
+    this.engine = engine;
+    this.requestBodyAccess = requestBodyAccess;
+  }
+
+  lower(s: string): string {
+    if (s.length < 32) return s.toLowerCase();
+    let l = this.lowerCache.get(s);
+    if (l === undefined) { l = s.toLowerCase(); this.lowerCache.set(s, l); }
+    return l;
+  }
+
+  /** The request target without an absolute-form `scheme://authority` prefix. */
+  get uri(): string {
+    const u = this.input.uri;
+    const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(u);
+    return m ? u.slice(m[0].length) || '/' : u;
+  }
+
+  get path(): string {
+    if (this.#path === undefined) this.splitUri();
+    return this.#path!;
+  }
+
+  get queryString(): string {
+    if (this.#query === undefined) this.splitUri();
+    return this.#query!;
+  }
+
+  private splitUri(): void {
+    let u = this.uri;
+    const hash = u.indexOf('#');
+    if (hash >= 0) u = u.slice(0, hash);
+    const q = u.indexOf('?');
+    this.#path = q < 0 ? u : u.slice(0, q);
+    this.#query = q < 0 ? '' : u.slice(q + 1);
+  }
+
+  get argsGet(): Entry[] {
+    return (this.#argsGet ??= parseArgs(this.queryString));
+  }
+
+  get argsPost(): Entry[] {
+    return this.body?.argsPost ?? [];
+  }
+
+  get headers(): Entry[] {
+    return (this.#headers ??= this.input.headers.map(([key, value]) => ({ key, value })));
+  }
+
+  get cookies(): Entry[] {
+    if (this.#cookies) return this.#cookies;
+    const out: Entry[] = [];
+    for (const h of this.headers) if (h.key.toLowerCase() === 'cookie') out.push(...parseCookies(h.value));
+    return (this.#cookies = out);
+  }
+
+  header(lname: string): string | undefined {
+    for (const h of this.headers) if (h.key.toLowerCase() === lname) return h.value;
+    return undefined;
+  }
+
+  getTx(lkey: string): string | undefined {
+    return this.tx.get(lkey)?.value;
+  }
+
+  setTx(key: string, value: string): void {
+    this.tx.set(key.toLowerCase(), { key, value });
+  }
+
+  isRemoved(id: number, tags: readonly string[]): boolean {
+    for (const r of this.removedRanges) if (id >= r.lo && id <= r.hi) return true;
+    if (this.removedTags.length > 0) for (const t of this.removedTags) if (tags.includes(t)) return true;
+    return false;
+  }
+}

@@ -1,0 +1,22 @@
+/** `@rx`: a byte regex (see regex/byte-regex.ts); with `capture`, groups 0..9 go to TX:0..TX:9. */
+import { compileByteRegex } from '../regex/byte-regex.js';
+import type { OperatorFactory } from './types.js';
+
+export const rx: OperatorFactory = (arg) => {
+  let re;
+  try {
+    re = compileByteRegex(arg);
+  } catch (err) {
+    return `bad regex: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  return (tx, input, capture) => {
+    if (!capture) return re.test(input, input.length < 32 ? undefined : tx.lower(input));
+    const m = re.exec(input, input.length < 32 ? undefined : tx.lower(input));
+    if (!m) return false;
+    for (let i = 0; i < 10; i++) {
+      if (i < m.length) tx.setTx(String(i), m[i]!);
+      else tx.tx.delete(String(i));
+    }
+    return true;
+  };
+};

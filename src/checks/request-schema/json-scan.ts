@@ -20,7 +20,24 @@ const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 const COMMA = 0x2c;
 
-export function scanJson(buf: Uint8Array, limits: JsonLimits): string | undefined {
+function countByte(buf: Buffer, byte: number, stopAfter: number): number {
+  let n = 0;
+  for (let i = buf.indexOf(byte); i >= 0 && n <= stopAfter; i = buf.indexOf(byte, i + 1)) n++;
+  return n;
+}
+
+/**
+ * Cheap proof that a body is within limits without a byte loop: nesting cannot exceed the number of opening
+ * brackets, and values need at least two bytes each. Typical bodies take this path (a few native searches).
+ */
+function obviouslyWithin(buf: Buffer, limits: JsonLimits): boolean {
+  if (buf.length >= limits.maxMembers * 2) return false;
+  return countByte(buf, OPEN_BRACE, limits.maxDepth) + countByte(buf, OPEN_BRACKET, limits.maxDepth) <= limits.maxDepth;
+}
+
+export function scanJson(input: Uint8Array, limits: JsonLimits): string | undefined {
+  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  if (obviouslyWithin(buf, limits)) return undefined;
   let depth = 0;
   let members = 0;
   let inString = false;

@@ -30,7 +30,8 @@ export function toStruct(obj: Record<string, unknown>): ProtoStruct {
 }
 
 function structOf(obj: Record<string, unknown>, depth: number): ProtoStruct {
-  const fields: Record<string, ProtoValue> = {};
+  // Null prototype: a key such as "__proto__" (say, from a token claim) stays a plain key.
+  const fields: Record<string, ProtoValue> = Object.create(null);
   for (const key of Object.keys(obj)) {
     const v = obj[key];
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
@@ -70,7 +71,7 @@ export function fromStruct(struct: ProtoStruct | null | undefined): Record<strin
 }
 
 function fromStructAt(struct: ProtoStruct | null | undefined, depth: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = Object.create(null);
   const fields = struct?.fields;
   if (!fields || typeof fields !== 'object') return out;
   for (const key of Object.keys(fields)) out[key] = fromValue(fields[key], depth + 1);

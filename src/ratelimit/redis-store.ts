@@ -65,6 +65,26 @@ export class RedisStore implements CounterStore {
     this.client.on('error', () => {});
     this.client.defineCommand('portcullisLimit', { lua: LIMIT_SCRIPT });
     this.client.defineCommand('portcullisRead', { lua: READ_SCRIPT });
+    // A fresh or restarted Redis has no scripts: load them on connect, so the first request is one EVALSHA
+    // and not EVALSHA, NOSCRIPT, EVAL (two round trips and a compile, easily past a 15 ms timeout).
+    this.client.on('ready', () => {
+      this.scriptsLoaded = Promise.all([this.client.script('LOAD', LIMIT_SCRIPT), this.client.script('LOAD', READ_SCRIPT)]).then(
+        () => undefined,
+        () => undefined,
+      );
+    });
+  }
+
+  private scriptsLoaded: Promise<void> | undefined;
+
+  /** Resolves once connected with the scripts loaded (or rejects after `ms`); for tests and warm-up. */
+  async ready(ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (this.client.status !== 'ready' || !this.scriptsLoaded) {
+      if (Date.now() > deadline) throw new Error(`redis not ready (${this.client.status})`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await this.scriptsLoaded;
   }
 
   private base(key: string, tag: string, algorithm: Algorithm, windowMs: number): string {

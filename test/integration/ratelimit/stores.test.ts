@@ -30,8 +30,7 @@ async function resource(kind: StoreKind, section: Record<string, unknown>, clock
   const r = compileRateLimit({ ...section, store } as never, makeDeps({ live: true }), clock ? { clock } : {});
   resources.push(r);
   if (kind === 'redis') {
-    const client = (r.store as RedisStore).client;
-    if (client.status !== 'ready') await new Promise<void>((res) => client.once('ready', () => res()));
+    await (r.store as RedisStore).ready();
   }
   return r;
 }
@@ -44,7 +43,7 @@ describe('memory and Redis answer alike', () => {
   it('the Lua port matches algorithms.ts on random sequences', async () => {
     const memory = new MemoryStore({ live: false });
     const redis = new RedisStore({ url: SHARED_REDIS, keyPrefix: `${prefix}parity:`, timeoutMs: 1000, live: true });
-    await new Promise<void>((res) => redis.client.once('ready', () => res()));
+    await redis.ready();
     let seed = 7;
     const rand = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
     const algorithms: Algorithm[] = ['fixed-window', 'sliding-window', 'gcra'];

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { PolicyError, type CompileDeps, type PolicySection } from '../config/types.js';
 import type { CompiledOpenApi, OpenApiRegistry } from './compiled.js';
 import { compileOpenApiDocument } from './compile-document.js';
+import { lineOf } from './locate.js';
 import { fileUrl, SourceError } from './source-files.js';
 
 export interface OpenApiDocumentSpec {
@@ -25,7 +26,7 @@ function normalizePrefix(prefix: string | undefined): string {
   return prefix.replace(/\/+$/, '');
 }
 
-function describe(err: unknown, deps: CompileDeps): string {
+async function describe(err: unknown, deps: CompileDeps): Promise<string> {
   if (!(err instanceof SourceError)) return err instanceof Error ? err.message : String(err);
   let file = err.url;
   try {
@@ -33,7 +34,8 @@ function describe(err: unknown, deps: CompileDeps): string {
   } catch {
     // not a file URL: keep it as is
   }
-  return `${file}${err.pointer ? `#${err.pointer}` : ''}: ${err.message}`;
+  const line = await lineOf(err.url, err.pointer);
+  return `${file}${line ? `:${line}` : ''}${err.pointer ? ` #${err.pointer}` : ''}: ${err.message}`;
 }
 
 export const openapiSection: PolicySection<OpenApiSectionSpec, OpenApiRegistry> = {
@@ -66,7 +68,7 @@ export const openapiSection: PolicySection<OpenApiSectionSpec, OpenApiRegistry> 
         out.set(name, compiled);
         deps.logger.debug({ openapi: name, operations: compiled.operationCount }, 'OpenAPI document compiled');
       } catch (err) {
-        throw new PolicyError(at, describe(err, deps));
+        throw new PolicyError(at, await describe(err, deps));
       }
     }
     return out;

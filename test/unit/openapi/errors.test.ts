@@ -28,14 +28,14 @@ describe('invalid OpenAPI documents are policy errors with their location', () =
   it('a missing file, YAML syntax, not OpenAPI 3', async () => {
     expect((await compileError({})).message).toMatch(/cannot read/);
     expect((await compileError({ 'api.yaml': 'openapi: [' })).message).toMatch(/api\.yaml.*cannot parse/);
-    expect((await compileError({ 'api.yaml': 'swagger: "2.0"\npaths: {}\n' })).message).toMatch(/api\.yaml#\/openapi: not an OpenAPI 3.0 or 3.1 document \(Swagger 2.0\)/);
+    expect((await compileError({ 'api.yaml': 'swagger: "2.0"\npaths: {}\n' })).message).toMatch(/api\.yaml:1 #\/openapi: not an OpenAPI 3.0 or 3.1 document \(Swagger 2.0\)/);
   });
 
   it('an invalid schema, located by pointer', async () => {
     const err = await compileError({
       'api.yaml': head + 'paths:\n  /a:\n    post:\n      requestBody:\n        content:\n          application/json:\n            schema: { type: strin }\n',
     });
-    expect(err.message).toContain('api.yaml#/paths/~1a/post/requestBody/content/application~1json/schema');
+    expect(err.message).toContain('api.yaml:9 #/paths/~1a/post/requestBody/content/application~1json/schema: ');
   });
 
   it('a dangling $ref, a remote $ref, and a missing referenced file', async () => {

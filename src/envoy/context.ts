@@ -2,11 +2,13 @@
  * Everything the rendering needs, resolved once from the policy: defaults applied, addresses split, timeouts
  * in milliseconds, rate-limit domains read. What Envoy cannot express is a PolicyError here.
  */
+import { isAbsolute, resolve } from 'node:path';
 import type { PolicySpec } from '../config/policy-spec.js';
 import { PolicyError } from '../config/types.js';
 import { connectHost, durationMs, splitHostPort, type HostPort } from './format.js';
 import { domainActions, type EnvoyAction } from './ratelimit-actions.js';
-import { domainFailsClosed, readDomains, storeFailMode } from './ratelimit-domains.js';
+import { loadDomains, type CompiledDomain } from '../ratelimit/domain-config.js';
+import { readDomains } from './ratelimit-domains.js';
 import { FILTER, PRINCIPAL_HEADER } from './names.js';
 import type { EnvoySpec, PortcullisEndpointSpec, UpstreamTlsSpec } from './spec.js';
 
@@ -78,6 +80,15 @@ function portcullisEndpoint(spec: PolicySpec, envoy: EnvoySpec): { grpc: HostPor
   return { grpc, http, tls: p.tls };
 }
 
+/** The domains as the rate-limit section compiles them: the same validation errors, the same fail modes. */
+function compiledDomains(ratelimit: unknown, policyDir: string): Map<string, CompiledDomain> {
+  const rl = (ratelimit ?? {}) as { domains?: unknown; failMode?: 'open' | 'closed'; algorithm?: 'fixed-window' | 'sliding-window' | 'gcra' };
+  if (!Array.isArray(rl.domains)) return new Map();
+  return loadDomains(rl.domains, 'ratelimit.domains', { failMode: rl.failMode ?? 'open', algorithm: rl.algorithm ?? 'fixed-window' }, (p) =>
+    isAbsolute(p) ? p : resolve(policyDir, p),
+  );
+}
+
 export function buildContext(spec: PolicySpec, opts: RenderOptions): RenderContext {
   const envoy = (spec.envoy ?? {}) as EnvoySpec;
   const warnings: string[] = [];
@@ -118,6 +129,7 @@ export function buildContext(spec: PolicySpec, opts: RenderOptions): RenderConte
 
   // The HTTP authorization server cannot return dynamic metadata directly: it sends a header Envoy copies.
   const principalMetadataKey = opts.httpAuthz ? PRINCIPAL_HEADER : 'principal';
+  const compiled = compiledDomains(spec.ratelimit, opts.policyDir);
   const allDomains = readDomains(spec.ratelimit, opts.policyDir);
   const wanted = envoy.ratelimit?.domains;
   for (const [i, name] of (wanted ?? []).entries()) {
@@ -125,13 +137,12 @@ export function buildContext(spec: PolicySpec, opts: RenderOptions): RenderConte
   }
   const chosen = allDomains.filter((d) => !wanted || wanted.includes(d.domain));
   if (chosen.length > MAX_DOMAINS) throw new PolicyError('envoy.ratelimit.domains', `Envoy's ratelimit filter has ${MAX_DOMAINS} stages: at most ${MAX_DOMAINS} domains`);
-  const storeDefault = storeFailMode(spec.ratelimit);
   const domains = chosen.map((d, i): RenderedDomain => ({
     domain: d.domain,
     stage: i,
     filterName: i === 0 ? FILTER.ratelimit : `${FILTER.ratelimit}.${d.domain}`,
     rateLimits: domainActions(d, { named: envoy.ratelimit?.actions ?? {}, principalMetadataKey }),
-    failClosed: domainFailsClosed(d, storeDefault),
+    failClosed: compiled.get(d.domain)?.anyClosed ?? false,
   }));
   for (const d of domains) if (d.rateLimits.length === 0) warnings.push(`rate-limit domain "${d.domain}" has no limits: Envoy sends it nothing`);
 

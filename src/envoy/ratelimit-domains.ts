@@ -1,6 +1,7 @@
 /**
  * The rate-limit domains of the policy (envoyproxy/ratelimit format, inline or from files), read only as far as
- * Envoy's side needs: which descriptor key chains carry a limit, and whether any limit fails closed.
+ * Envoy's side needs: which descriptor key chains carry a limit. Validation and fail modes come from the
+ * rate-limit section's own loader (src/ratelimit/domain-config.ts), so both halves judge the same files alike.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -10,9 +11,8 @@ import { PolicyError } from '../config/types.js';
 export interface DescriptorNode {
   key: string;
   value?: string;
-  /** True when this node carries a limit (`rate_limit` or `unlimited`). */
+  /** True when this node carries a `rate_limit` (unlimited included). */
   limited: boolean;
-  failMode?: 'open' | 'closed';
   children: DescriptorNode[];
   at: string;
 }
@@ -32,13 +32,10 @@ function readDescriptors(list: unknown, at: string): DescriptorNode[] {
   return list.map((d, i) => {
     const here = `${at}[${i}]`;
     if (!isObj(d) || typeof d.key !== 'string' || d.key === '') throw new PolicyError(here, 'a descriptor needs a key');
-    const limit = d.rate_limit ?? d.rateLimit;
-    const fail = d.failMode ?? (isObj(limit) ? limit.failMode : undefined);
     return {
       key: d.key,
       value: d.value === undefined || d.value === null ? undefined : String(d.value),
-      limited: isObj(limit) || d.unlimited === true,
-      failMode: fail === 'closed' || fail === 'open' ? fail : undefined,
+      limited: isObj(d.rate_limit),
       children: readDescriptors(d.descriptors, `${here}.descriptors`),
       at: here,
     };
@@ -82,23 +79,4 @@ export function readDomains(ratelimit: unknown, policyDir: string): DomainInfo[]
     }
   });
   return out;
-}
-
-/** The store-wide fail mode (`ratelimit.failMode`, or the Redis store's), default open. */
-export function storeFailMode(ratelimit: unknown): 'open' | 'closed' {
-  if (!isObj(ratelimit)) return 'open';
-  if (ratelimit.failMode === 'closed') return 'closed';
-  const store = ratelimit.store;
-  if (isObj(store) && isObj(store.redis) && store.redis.failMode === 'closed') return 'closed';
-  return 'open';
-}
-
-/** True when some limit of the domain, with the store default applied, fails closed. */
-export function domainFailsClosed(domain: DomainInfo, storeDefault: 'open' | 'closed'): boolean {
-  const walk = (nodes: DescriptorNode[], inherited: 'open' | 'closed'): boolean =>
-    nodes.some((n) => {
-      const mode = n.failMode ?? inherited;
-      return (n.limited && mode === 'closed') || walk(n.children, mode);
-    });
-  return walk(domain.descriptors, storeDefault);
 }

@@ -24,7 +24,7 @@ function ms(value: unknown): number | undefined {
 /** gRPC servers refuse messages over 4 MiB by default; the body window rides inside one CheckRequest. */
 const GRPC_MESSAGE_BUDGET = 4 * 1024 * 1024 - 64 * 1024;
 
-/** JWKS / discovery fetch budgets of JWT providers, with their key paths. */
+/** How long a request may wait for a JWT provider's keys (`keyWait`), with their key paths. */
 function providerBudgets(providers: unknown): Array<[string, number]> {
   const out: Array<[string, number]> = [];
   if (!isObj(providers)) return out;
@@ -32,14 +32,8 @@ function providerBudgets(providers: unknown): Array<[string, number]> {
     if (!isObj(group)) continue;
     for (const [name, p] of Object.entries(group)) {
       if (!isObj(p)) continue;
-      for (const key of ['fetchTimeout', 'jwksTimeout', 'timeout']) {
-        const v = ms(p[key]);
-        if (v !== undefined) out.push([`providers.${family}.${name}.${key}`, v]);
-      }
-      if (isObj(p.jwks)) {
-        const v = ms(p.jwks.timeout);
-        if (v !== undefined) out.push([`providers.${family}.${name}.jwks.timeout`, v]);
-      }
+      const v = ms(p.keyWait);
+      if (v !== undefined) out.push([`providers.${family}.${name}.keyWait`, v]);
     }
   }
   return out;

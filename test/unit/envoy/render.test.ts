@@ -299,14 +299,14 @@ describe('renderEnvoy: rate-limit domains', () => {
     const domains = [{ domain: 'edge', descriptors: [{ key: 'remote_address', rate_limit: { unit: 'second', requests_per_unit: 5 } }] }];
     expect(filter(render(minimal({ ratelimit: { domains } })).cfg, 'envoy.filters.http.ratelimit').failure_mode_deny).toBe(false);
     expect(filter(render(minimal({ ratelimit: { failMode: 'closed', domains } })).cfg, 'envoy.filters.http.ratelimit').failure_mode_deny).toBe(true);
-    const overridden = [{ domain: 'edge', descriptors: [{ key: 'remote_address', failMode: 'open', rate_limit: { unit: 'second', requests_per_unit: 5 } }] }];
+    const overridden = [{ domain: 'edge', descriptors: [{ key: 'remote_address', fail_mode: 'open', rate_limit: { unit: 'second', requests_per_unit: 5 } }] }];
     expect(filter(render(minimal({ ratelimit: { failMode: 'closed', domains: overridden } })).cfg, 'envoy.filters.http.ratelimit').failure_mode_deny).toBe(false);
   });
 
   it('reads domains from files and folders, one filter and stage per domain', () => {
     mkdirSync(join(dir, 'limits'));
     writeFileSync(join(dir, 'api.yaml'), 'domain: api\ndescriptors:\n  - key: generic_key\n    value: api\n    rate_limit: { unit: minute, requests_per_unit: 10 }\n');
-    writeFileSync(join(dir, 'limits', 'b.yaml'), 'domain: b\ndescriptors:\n  - key: remote_address\n    unlimited: true\n');
+    writeFileSync(join(dir, 'limits', 'b.yaml'), 'domain: b\ndescriptors:\n  - key: remote_address\n    rate_limit: { unlimited: true }\n');
     const { cfg } = render(minimal({ ratelimit: { domains: [{ file: 'api.yaml' }, { dir: 'limits' }] } }), { policyDir: dir });
     expect(filter(cfg, 'envoy.filters.http.ratelimit')).toMatchObject({ domain: 'api' });
     expect(filter(cfg, 'envoy.filters.http.ratelimit.b')).toMatchObject({ domain: 'b', stage: 1 });

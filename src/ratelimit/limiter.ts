@@ -83,7 +83,8 @@ export class Limiter {
           if (settled) return;
           settled = true;
           clearTimeout(timer);
-          resolve(this.fail('error', message(err), true));
+          const msg = message(err);
+          resolve(this.fail(/timed out/i.test(msg) ? 'timeout' : 'error', msg, true));
         },
       );
     });

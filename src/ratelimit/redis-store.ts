@@ -16,7 +16,7 @@ import { UNIT_SECONDS } from './units.js';
 export interface RedisStoreOptions {
   url: string;
   keyPrefix: string;
-  /** Per-command timeout in ms (the limiter enforces its own too). */
+  /** The limiter's deadline in ms; commands are abandoned a little after it. */
   timeoutMs: number;
   connectTimeoutMs?: number;
   password?: string;
@@ -49,7 +49,8 @@ export class RedisStore implements CounterStore {
       // Fail fast instead of queueing while disconnected: the limiter decides what a failure means.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: Math.max(1, Math.ceil(opts.timeoutMs)),
+      // The limiter enforces the real deadline; this only reclaims commands a hung server never answers.
+      commandTimeout: Math.ceil(opts.timeoutMs) + 100,
       connectTimeout: opts.connectTimeoutMs ?? 1000,
       enableAutoPipelining: true,
       retryStrategy: (times) => Math.min(50 * times, 1000),

@@ -108,7 +108,7 @@ function isCondition(t: SqlToken[], i: number, allowLoneValue: boolean): boolean
       i++;
       continue;
     }
-    if (k === 'f') return true;
+    if (k === 'f') return isTellingCall(t, i);
     if (k === 'k') return valueAt(t, i) === 'select' || valueAt(t, i) === 'exists' || valueAt(t, i) === 'case';
     if (!isValue(t[i])) return false;
     let j = i + 1;
@@ -121,6 +121,22 @@ function isCondition(t: SqlToken[], i: number, allowLoneValue: boolean): boolean
     if (allowLoneValue && t[i]!.kind !== 'n' && (isEnd(t, j) || kindAt(t, j) === 'L')) return true;
     return false;
   }
+  return false;
+}
+
+/**
+ * A call that makes a condition: a function injections use, or any call compared with something
+ * (`len(x)>1`). A word before parentheses in prose (`Jerry (cartoon)`) is neither.
+ */
+function isTellingCall(t: SqlToken[], i: number): boolean {
+  if (ATTACK_FUNCTIONS.has(valueAt(t, i))) return true;
+  const close = kindAt(t, i + 1) === '(' ? closeParen(t, i + 1) : -1;
+  return close !== -1 && isBinaryOp(t[close + 1]);
+}
+
+/** Whether a payload function (sleep, benchmark, ...) is called between tokens from and to. */
+function callsPayload(t: SqlToken[], from: number, to: number): boolean {
+  for (let k = from; k < to && k < t.length; k++) if (t[k]!.kind === 'f' && PAYLOAD_FUNCTIONS.has(t[k]!.value)) return true;
   return false;
 }
 
@@ -221,6 +237,8 @@ function judgeBare(t: SqlToken[]): string | undefined {
     let after = close + 1;
     while (kindAt(t, after) === ')') after++;
     if (PAYLOAD_FUNCTIONS.has(first.value) && (isEnd(t, after) || kindAt(t, after) === 'L' || kindAt(t, after) === 'o')) return fingerprint(t, i, after + 1);
+    // `if(1=1,sleep(5),0)`: a known function wrapping a payload call.
+    if (ATTACK_FUNCTIONS.has(first.value) && callsPayload(t, i + 2, close)) return fingerprint(t, i, close + 1);
     if (ATTACK_FUNCTIONS.has(first.value)) {
       const end = judgeContinuation(t, after, false);
       if (end !== -1 && kindAt(t, after) !== 'c') return fingerprint(t, i, end);
@@ -228,6 +246,8 @@ function judgeBare(t: SqlToken[]): string | undefined {
     return undefined;
   }
   if (first.kind === 'k') return statementStart(t, i);
+  // A value that starts with the operator: `or 1=1`, `and sleep(5)`.
+  if (first.kind === 'L') return isCondition(t, i + 1, false) ? fingerprint(t, i, i + 4) : undefined;
   if (first.kind === 'U') return isSelect(t, i + 1) || isSelect(t, i + 2) ? fingerprint(t, i, i + 3) : undefined;
   if (!isValue(first) || first.kind === 's') return undefined;
   let j = i + 1;

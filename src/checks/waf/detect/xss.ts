@@ -17,9 +17,15 @@ export function detectXSS(input: string): boolean {
   // Text context: any tag anywhere.
   let lt = input.indexOf('<');
   while (lt !== -1) {
-    const r = scanTag(input, lt + 1);
-    if (r.xss) return true;
-    lt = input.indexOf('<', Math.max(r.end, lt + 1));
+    let next = lt + 1;
+    // Only a letter, '/', '!' or '?' after '<' starts markup; skip the rest without parsing.
+    const c = input.charCodeAt(lt + 1);
+    if (isAlpha(c) || c === 0x2f || c === 0x21 || c === 0x3f) {
+      const r = scanTag(input, lt + 1);
+      if (r.xss) return true;
+      next = Math.max(r.end, next);
+    }
+    lt = input.indexOf('<', next);
   }
   // Attribute contexts: the value breaks out of a quoted attribute and adds attributes of its own.
   for (const q of ['"', "'", '`']) {

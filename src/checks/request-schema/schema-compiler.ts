@@ -1,15 +1,14 @@
 /**
  * ajv instances for one policy part: one per JSON Schema dialect and per coercion mode (parameters and form
  * bodies are strings coerced by their schema; JSON bodies never are). Every loaded schema file is registered
- * under its file URL so refs resolve. Patterns run on a linear-time engine (RE2): schemas face attacker input.
+ * under its file URL so refs resolve. Patterns never backtrack without bound (see regex-engine.ts).
  */
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import formatsModule from 'ajv-formats';
-import { RE2JS } from 're2js';
 import type { SourceFiles } from '../../openapi/source-files.js';
+import { schemaRegExpEngine } from './regex-engine.js';
 
 export type Dialect = 'draft-07' | '2019-09' | '2020-12';
 
@@ -17,19 +16,6 @@ type AnyAjv = Ajv | Ajv2019 | Ajv2020;
 type FormatsPlugin = (ajv: AnyAjv) => AnyAjv;
 // ajv-formats is CommonJS with a `default` property; under ESM interop either shape may arrive.
 const addFormats: FormatsPlugin = ((formatsModule as unknown as { default?: FormatsPlugin }).default ?? formatsModule) as unknown as FormatsPlugin;
-
-const re2Engine: RegExpEngine = Object.assign(
-  (pattern: string, flags: string) => {
-    let re: RE2JS;
-    try {
-      re = RE2JS.compile(pattern);
-    } catch (err) {
-      throw new Error(`pattern "${pattern.slice(0, 120)}" is not supported by the linear-time regex engine (${err instanceof Error ? err.message : String(err)}); rewrite it without lookaround or backreferences`);
-    }
-    return { test: (s: string) => re.test(s), toString: () => `/${pattern}/${flags}` };
-  },
-  { code: 'portcullisRe2' },
-);
 
 export function dialectOf(schema: unknown, fallback: Dialect = 'draft-07'): Dialect {
   const id = schema !== null && typeof schema === 'object' ? (schema as { $schema?: unknown }).$schema : undefined;
@@ -68,7 +54,7 @@ export class SchemaCompiler {
       strict: this.options.loose ? false : true,
       strictTypes: this.options.loose ? false : 'log',
       strictTuples: this.options.loose ? false : 'log',
-      code: { regExp: re2Engine },
+      code: { regExp: schemaRegExpEngine },
       logger: { log: () => {}, warn: (...args: unknown[]) => warn(args.map(String).join(' ')), error: (...args: unknown[]) => warn(args.map(String).join(' ')) },
     };
     ajv = dialect === '2020-12' ? new Ajv2020(opts) : dialect === '2019-09' ? new Ajv2019(opts) : new Ajv(opts);

@@ -1,5 +1,6 @@
 /** `portcullis render-envoy`: writes Envoy's bootstrap (envoy.yaml) from the policy. */
 import { writeFile } from 'node:fs/promises';
+import { basename, isAbsolute, relative, resolve, sep } from 'node:path';
 import { loadPolicy, locatorOf } from '../config/load.js';
 import { PolicyError } from '../config/types.js';
 import { renderEnvoy } from '../envoy/render.js';
@@ -17,6 +18,12 @@ ext_authz and ratelimit filters calling Portcullis, and the upstream clusters.
 
 Exit codes: 0 rendered, 1 the policy is invalid or Envoy cannot express it, 2 bad usage.`;
 
+/** The policy path for the header comment: relative to the working folder, never a machine's absolute path. */
+function sourceName(file: string): string {
+  const rel = relative(process.cwd(), resolve(file)).split(sep).join('/');
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : basename(file);
+}
+
 export const command: CliCommand = {
   name: 'render-envoy',
   summary: 'write envoy.yaml from the policy',
@@ -31,7 +38,7 @@ export const command: CliCommand = {
     }
     let rendered: { yaml: string; warnings: string[] };
     try {
-      rendered = renderEnvoy(loaded.policy.spec, { policyDir: loaded.policy.dir, httpAuthz: values['http-authz'] ?? false });
+      rendered = renderEnvoy(loaded.policy.spec, { policyDir: loaded.policy.dir, httpAuthz: values['http-authz'] ?? false, source: sourceName(file) });
     } catch (err) {
       if (err instanceof PolicyError) {
         io.stderr.write(`${locatorOf(loaded.policy).format(err.at, err.message.slice(err.at.length + 2))}\n`);

@@ -17,6 +17,8 @@ export interface RenderOptions {
   policyDir: string;
   /** Render the ext_authz `http_service` variant (Portcullis's HTTP authorization server). */
   httpAuthz?: boolean;
+  /** The policy file as the user names it (a relative path), for the header comment. */
+  source?: string;
 }
 
 export interface RenderedDomain {

@@ -12,10 +12,12 @@ import { listener } from './listener.js';
 
 export type { RenderOptions } from './context.js';
 
-export const RENDERED_HEADER = [
-  '# Rendered from the Portcullis policy by `portcullis render-envoy`; do not edit by hand.',
-  '# Regenerate: portcullis render-envoy --config envoy/portcullis.yaml --out envoy/envoy.yaml',
-].join('\n');
+/** The comment atop the rendering; `source` names the policy file as the user should type it. */
+export function renderedHeader(source?: string): string {
+  const lines = ['# Rendered from the Portcullis policy by `portcullis render-envoy`; do not edit by hand.'];
+  if (source) lines.push(`# Regenerate: portcullis render-envoy --config ${source} --out <this file>`);
+  return lines.join('\n');
+}
 
 export function renderEnvoyConfig(spec: PolicySpec, opts: RenderOptions): { config: Record<string, unknown>; warnings: string[] } {
   const ctx = buildContext(spec, opts);
@@ -32,5 +34,5 @@ export function renderEnvoyConfig(spec: PolicySpec, opts: RenderOptions): { conf
 export function renderEnvoy(spec: PolicySpec, opts: RenderOptions): { yaml: string; warnings: string[] } {
   const { config, warnings } = renderEnvoyConfig(spec, opts);
   const body = stringify(config, { lineWidth: 0, aliasDuplicateObjects: false });
-  return { yaml: `${RENDERED_HEADER}\n${body}`, warnings };
+  return { yaml: `${renderedHeader(opts.source)}\n${body}`, warnings };
 }

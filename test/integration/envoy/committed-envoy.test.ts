@@ -16,7 +16,11 @@ import { checkEnvoyReferences, validateEnvoyYaml } from '../../helpers/envoy-val
 const ROOT = resolve(import.meta.dirname, '../../..');
 const POLICY = join(ROOT, 'envoy/portcullis.yaml');
 const RENDERED = join(ROOT, 'envoy/envoy.yaml');
-const REGENERATE = 'portcullis render-envoy --config envoy/portcullis.yaml --out envoy/envoy.yaml';
+/** Each committed rendering and the policy it is rendered from. */
+const PAIRS = [
+  { policy: 'envoy/portcullis.yaml', rendered: 'envoy/envoy.yaml' },
+  { policy: 'deploy/kubernetes/portcullis.yaml', rendered: 'deploy/kubernetes/envoy.yaml' },
+];
 
 async function runCommand(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -29,19 +33,19 @@ async function runCommand(args: string[]): Promise<{ code: number; stdout: strin
   return { code, stdout: out, stderr: err };
 }
 
-describe('the committed envoy/envoy.yaml', () => {
-  it('is exactly what render-envoy makes of envoy/portcullis.yaml', async () => {
-    const loaded = await loadPolicy(POLICY);
-    if (!loaded.ok) throw new Error(`the example policy does not load:\n${loaded.errors.join('\n')}`);
-    const { yaml } = renderEnvoy(loaded.policy.spec, { policyDir: loaded.policy.dir });
-    const committed = readFileSync(RENDERED, 'utf8');
+describe.each(PAIRS)('the committed $rendered', ({ policy, rendered }) => {
+  it(`is exactly what render-envoy makes of ${policy}`, async () => {
+    const loaded = await loadPolicy(join(ROOT, policy));
+    if (!loaded.ok) throw new Error(`${policy} does not load:\n${loaded.errors.join('\n')}`);
+    const { yaml } = renderEnvoy(loaded.policy.spec, { policyDir: loaded.policy.dir, source: policy });
+    const committed = readFileSync(join(ROOT, rendered), 'utf8');
     if (committed !== yaml) {
-      expect.fail(`envoy/envoy.yaml is out of date with envoy/portcullis.yaml; regenerate it with:\n  ${REGENERATE}`);
+      expect.fail(`${rendered} is out of date with ${policy}; regenerate it with:\n  portcullis render-envoy --config ${policy} --out ${rendered}`);
     }
   });
 
-  it('passes the strict validation against Envoy\'s API, with every reference resolved', () => {
-    const text = readFileSync(RENDERED, 'utf8');
+  it("passes the strict validation against Envoy's API, with every reference resolved", () => {
+    const text = readFileSync(join(ROOT, rendered), 'utf8');
     expect(validateEnvoyYaml(text)).toEqual([]);
     expect(checkEnvoyReferences(parse(text))).toEqual([]);
   });

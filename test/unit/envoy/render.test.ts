@@ -195,6 +195,8 @@ describe('renderEnvoy: a typical gateway policy', () => {
   it('is deterministic and says how to regenerate it', () => {
     expect(renderEnvoy(gateway(), { policyDir: FIXTURE_DIR }).yaml).toBe(yaml);
     expect(yaml.split('\n')[0]).toMatch(/^# Rendered from the Portcullis policy by `portcullis render-envoy`/);
+    const named = renderEnvoy(gateway(), { policyDir: FIXTURE_DIR, source: 'policies/gw.yaml' }).yaml;
+    expect(named.split('\n')[1]).toBe('# Regenerate: portcullis render-envoy --config policies/gw.yaml --out <this file>');
   });
 });
 

@@ -88,7 +88,8 @@ export function hexToIp(hex: string): string {
 
 export function parseIpRange(value: string): IpRange | undefined {
   const v = value.trim();
-  if (v.length === 0 || v.length > 64) return undefined;
+  // Zone ids (fe80::1%eth0) name an interface of one host; they are never stored, so they never match.
+  if (v.length === 0 || v.length > 64 || v.includes('%')) return undefined;
   try {
     let addr: ipaddr.IPv4 | ipaddr.IPv6;
     let bits: number;

@@ -62,8 +62,9 @@ export function compileRedactor(spec: RedactSpec = {}): Redactor {
     let out = s;
     WAF_TARGET.lastIndex = 0;
     for (let m = WAF_TARGET.exec(out); m; m = WAF_TARGET.exec(out)) {
-      // The matched data of a rule that looked at a secret is the secret: drop the whole text.
-      if (isSecretName(m[1]!)) return `${REDACTED} (mentions ${m[0]})`;
+      // The matched data of a rule that looked at a secret is the secret: drop the whole text (a bare
+      // variable name such as `ARGS:password` carries no value and stays).
+      if (isSecretName(m[1]!) && out.trim() !== m[0]) return `${REDACTED} (mentions ${m[0]})`;
     }
     out = out.replace(headerLine, (_all, h: string) => `${h}: ${REDACTED}`);
     out = out.replace(AUTH_SCHEME, (_all, scheme: string) => `${scheme} ${REDACTED}`);

@@ -10,7 +10,7 @@ export interface StatsGroup {
   deny: number;
   /** deny / count, 0..1. */
   denyRate: number;
-  /** Latency percentiles in microseconds, estimated from a log-bucketed histogram (within ~10%); null when empty. */
+  /** Latency percentiles in microseconds, estimated from a log-bucketed histogram (within 19%, one bucket); null when empty. */
   p50Us: number | null;
   p99Us: number | null;
 }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { compileRedactor, redactPathQuery } from '../../../src/decisions/redact.js';
+import type { CheckDecisionRecord, RateLimitDecisionRecord } from '../../../src/decisions/record.js';
+import { makeRequest } from '../../helpers/request.js';
+
+const base: CheckDecisionRecord = {
+  type: 'check', id: 'd1', time: '2026-01-01T00:00:00.000Z', requestId: 'r1', route: 'r', method: 'GET', host: 'api.example.com',
+  path: '/x', clientIp: '10.0.0.1', verdict: 'deny', status: 403, checks: [], latencyUs: 10,
+};
+
+describe('redaction', () => {
+  const r = compileRedactor({ headers: ['x-session'], queryParams: ['ssn'], bodyFields: ['card_number'], descriptorKeys: ['user_id'] });
+
+  it('knows secret names in any spelling, plus configured ones', () => {
+    for (const n of ['Authorization', 'cookie', 'X-API-Key', 'api_key', 'apiKey', 'password', 'user_password', 'client_secret', 'access_token', 'refresh-token', 'x-session', 'SSN', 'card-number'])
+      expect(r.isSecretName(n), n).toBe(true);
+    for (const n of ['page', 'user', 'route', 'code', 'method']) expect(r.isSecretName(n), n).toBe(false);
+  });
+
+  it('replaces every query value of a recorded path', () => {
+    expect(redactPathQuery('/a/b?x=1&password=hunter2&flag&y=')).toBe('/a/b?x=*&password=*&flag&y=*');
+    expect(redactPathQuery('/a/b')).toBe('/a/b');
+  });
+
+  it.each([
+    ['Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abcdefgh', 'eyJhbGciOiJIUzI1NiJ9'],
+    ['token was eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abcdefgh here', 'eyJzdWIiOiJ4In0'],
+    ['Authorization: Basic dXNlcjpwYXNz', 'dXNlcjpwYXNz'],
+    ['cookie: session=abc123def; theme=dark', 'abc123def'],
+    ['user=bob&password=hunter22&page=2', 'hunter22'],
+    ['{"user":"bob","password":"hunter22","n":1}', 'hunter22'],
+    ['{"user":"bob","card_number":"4111111111111111"', '4111111111111111'],
+    ['{"pin": 123456}', '123456'],
+    ['Matched Data: hunter22 found within ARGS:password: hunter22', 'hunter22'],
+    ['x-session: s-123456', 's-123456'],
+  ])('scrubs %j', (input, secret) => {
+    const out = r.text(input);
+    expect(out).not.toContain(secret);
+    expect(out).toContain('[redacted]');
+  });
+
+  it('leaves ordinary text alone', () => {
+    expect(r.text('SQL injection detected in ARGS:q (942100)')).toBe('SQL injection detected in ARGS:q (942100)');
+    expect(r.text('page=2&sort=name')).toBe('page=2&sort=name');
+  });
+
+  it('redacts notes by key, keeps structure and rate-limit keys', () => {
+    const rec = r.record({
+      ...base,
+      path: '/login?password=x1y2z3',
+      checks: [{ name: 'waf', kind: 'waf', result: 'deny', ms: 1, notes: { waf: { matched: [{ id: 1, var: 'ARGS:password', data: 'zz-top-secret' }, { id: 2, var: 'ARGS:q', data: 'union select' }] } } }],
+      ratelimit: { key: 'consumer:alice', apiKey: 'k-abcdef', remaining: 3, shadow: true },
+    }) as CheckDecisionRecord;
+    expect(rec.path).toBe('/login?password=*');
+    const matched = (rec.checks[0]!.notes!.waf as { matched: Array<Record<string, unknown>> }).matched;
+    expect(matched[0]).toEqual({ id: 1, var: 'ARGS:password', data: '[redacted]' });
+    expect(matched[1]).toEqual({ id: 2, var: 'ARGS:q', data: 'union select' });
+    expect(rec.ratelimit).toEqual({ key: 'consumer:alice', apiKey: '[redacted]', remaining: 3, shadow: true });
+  });
+
+  it('scrubs the literal secrets of the source request wherever they appear', () => {
+    const req = makeRequest({
+      method: 'POST', path: '/p?token=qq-abc-123', headers: { 'x-api-key': 'plainkey-9876', cookie: 'sid=cookie-val-55', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'user=a&password=form-pass-77',
+    });
+    const rec = r.record({ ...base, checks: [{ name: 'c', kind: 'c', result: 'deny', ms: 1, reason: 'saw plainkey-9876 cookie-val-55 qq-abc-123 form-pass-77 in odd places' }] }, req) as CheckDecisionRecord;
+    expect(rec.checks[0]!.reason).toBe('saw [redacted] [redacted] [redacted] [redacted] in odd places');
+  });
+
+  it('redacts rate-limit descriptor values by key', () => {
+    const rls: RateLimitDecisionRecord = {
+      type: 'ratelimit', id: 'x', time: base.time, domain: 'edge', verdict: 'allow', overallCode: 'OK', statuses: [], latencyUs: 5, route: '', clientIp: '',
+      descriptors: [{ entries: [{ key: 'remote_address', value: '10.0.0.1' }, { key: 'user_id', value: 'u-77' }, { key: 'x-api-key', value: 'secretkey1' }] }],
+    };
+    const out = r.record(rls) as RateLimitDecisionRecord;
+    expect(out.descriptors[0]!.entries).toEqual([{ key: 'remote_address', value: '10.0.0.1' }, { key: 'user_id', value: '[redacted]' }, { key: 'x-api-key', value: '[redacted]' }]);
+  });
+
+  it('does not mutate the record it was given', () => {
+    const rec = { ...base, checks: [{ name: 'c', kind: 'c', result: 'pass' as const, ms: 1, notes: { password: 'p-123456' } }] };
+    r.record(rec);
+    expect(rec.checks[0]!.notes.password).toBe('p-123456');
+  });
+});

@@ -10,6 +10,8 @@ import { startAdminServer, type RunningAdminServer } from './admin/server.js';
 import type { CompiledPolicy } from './config/compile.js';
 import type { SecretRef } from './config/types.js';
 import type { DecisionRecord } from './decisions/record.js';
+import { createDecisionRecorder, type DecisionRecorder } from './decisions/recorder.js';
+import type { AuthzRequest } from './pipeline/types.js';
 import { startGrpcServer, type RunningGrpcServer } from './grpc/server.js';
 import { buildRateLimitRecord } from './ratelimit/record.js';
 import { startHttpAuthzServer, type RunningHttpAuthzServer } from './http-authz/server.js';
@@ -49,12 +51,6 @@ export interface Portcullis {
   stop(): Promise<void>;
 }
 
-// Replaced by the decision store's recorder once it lands.
-interface DecisionRecorder { record(r: DecisionRecord): void; close(): Promise<void>; readiness(): string[]; store(): unknown }
-function interimRecorder(): DecisionRecorder {
-  return { record: () => {}, close: async () => {}, readiness: () => [], store: () => undefined };
-}
-
 export function splitHostPort(value: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
   if (!m) throw new Error(`not host:port: ${value}`);
@@ -78,11 +74,14 @@ export async function startPortcullis(opts: StartOptions): Promise<Portcullis> {
   const server = policy.spec.server ?? {};
   for (const w of policy.warnings) logger.warn({ warning: w }, 'policy warning');
 
-  const recorder = interimRecorder();
+  const recorder = await createDecisionRecorder(policy.spec.decisions, { policyDir: policy.dir, logger, metrics: metrics.registry }).catch(async (err: unknown) => {
+    await holder.close();
+    throw err;
+  });
   let draining = false;
   const app: ServerApp = {
     policy: () => holder.current,
-    record: (rec: DecisionRecord) => recorder.record(rec),
+    record: (rec: DecisionRecord, req?: AuthzRequest) => recorder.record(rec, req),
     metrics,
     logger,
     maxInFlight: server.maxInFlight ?? 1024,

@@ -67,7 +67,7 @@ export function authorizationService(app: ServerApp): grpc.UntypedServiceImpleme
       decide(policy, decoded.input, { deadline }).then(
         ({ verdict, req, record }) => {
           if (!answer(verdict, req?.headers)) record.degraded = [...(record.degraded ?? []), 'answered late: server.deadline sent'];
-          app.record(record);
+          app.record(record, req);
           const verdictLabel = verdict.allow ? 'allow' : 'deny';
           metrics.decisions.inc({ route: verdict.route, verdict: verdictLabel, code: verdict.code ?? (verdict.shadowDenied ? 'shadow' : 'ok') });
           metrics.checkLatency.observe({ route: verdict.route, verdict: verdictLabel }, record.latencyUs / 1e6);

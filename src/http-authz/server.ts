@@ -68,10 +68,10 @@ export async function startHttpAuthzServer(app: ServerApp, opts: HttpAuthzServer
       }
       const deadline = Date.now() + policy.checkTimeoutMs;
       decide(policy, toRequestInput(req, chunks.length ? Buffer.concat(chunks) : undefined, opts), { deadline }).then(
-        ({ verdict, record }) => {
+        ({ verdict, record, req }) => {
           inFlight--;
           write(res, toHttpAnswer(verdict));
-          app.record(record);
+          app.record(record, req);
           app.metrics.decisions.inc({ route: verdict.route, verdict: verdict.allow ? 'allow' : 'deny', code: verdict.code ?? 'ok' });
         },
         (err: unknown) => {

@@ -28,7 +28,7 @@ async function slowServer(): Promise<TestServer> {
 server: { maxInFlight: 2, drainSeconds: 0.5 }
 providers:
   jwt:
-    slow: { issuer: https://issuer.test, keys: { jwks: ${jwks} }, algorithms: [RS256], keyWait: 3s }
+    slow: { issuer: https://issuer.test, keys: { jwks: ${jwks} }, algorithms: [RS256], keyWait: 3s, keyRefresh: { timeout: 60s } }
 default: { action: deny }
 routes:
   - name: api

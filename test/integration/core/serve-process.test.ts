@@ -38,7 +38,7 @@ describe('portcullis as a process', () => {
     expect(good.stdout).toMatch(/OK \(1 routes/);
     const bad = await runCli(['check-config', '--config', writePolicy(policy.replace('prefix: /api', 'prefix: api'))]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('policy.yaml:7 routes[0].match.path.prefix: must start with /');
+    expect(bad.stderr).toContain('policy.yaml:6 routes[0].match.path.prefix: must start with /');
     const viaEnv = await runCli(['check-config'], { env: { PORTCULLIS_CONFIG: writePolicy(policy) } });
     expect(viaEnv.code).toBe(0);
     const none = await runCli(['check-config'], { env: { PORTCULLIS_CONFIG: '' } });

@@ -38,7 +38,7 @@ function grpcCheck(creds: grpc.ChannelCredentials): Promise<any> {
 function httpsGet(port: number, path: string, cert?: { cert: Buffer; key: Buffer }): Promise<{ status: number; peerCn: string }> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest({ host: '127.0.0.1', port, path, ca: pki.read('caCert'), ...cert, servername: 'localhost', agent: false }, (res) => {
-      const peerCn = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN ?? '';
+      const peerCn = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN?.toString() ?? '';
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, peerCn }));
     });
@@ -86,7 +86,7 @@ describe('mTLS on the HTTP authz and admin listeners', () => {
       await new Promise((r) => setTimeout(r, 100));
       cn = await new Promise<string>((resolve) => {
         const req = httpsRequest({ host: '127.0.0.1', port: s.httpAuthzPort!, path: '/x', rejectUnauthorized: false, agent: false, ...good }, (res) => {
-          resolve((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN ?? '');
+          resolve((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN?.toString() ?? '');
           res.resume();
         });
         req.on('error', () => resolve(''));
@@ -99,7 +99,7 @@ describe('mTLS on the HTTP authz and admin listeners', () => {
     for (let i = 0; i < 40 && grpcCn !== 'client'; i++) {
       grpcCn = await new Promise<string>((resolve) => {
         const sock = tlsConnect({ host: '127.0.0.1', port: s.grpcPort, rejectUnauthorized: false, ALPNProtocols: ['h2'], ...good }, () => {
-          resolve(sock.getPeerCertificate().subject?.CN ?? '');
+          resolve(sock.getPeerCertificate().subject?.CN?.toString() ?? '');
           sock.destroy();
         });
         sock.on('error', () => resolve(''));

@@ -2,11 +2,15 @@
 import { UsageError } from './args.js';
 import type { CliCommand, CliIo } from './types.js';
 import { command as checkConfig } from './check-config.js';
+import { command as counters } from './counters.js';
+import { command as crsTest } from './crs-test.js';
+import { command as decisions } from './decisions.js';
+import { command as devToken } from './dev-token.js';
 import { command as evalCommand } from './eval.js';
 import { command as renderEnvoy } from './render-envoy.js';
 import { command as serve } from './serve.js';
 
-export const commands: readonly CliCommand[] = [serve, checkConfig, evalCommand, renderEnvoy];
+export const commands: readonly CliCommand[] = [serve, checkConfig, evalCommand, decisions, counters, renderEnvoy, devToken, crsTest];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

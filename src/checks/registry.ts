@@ -9,6 +9,7 @@ import { ipPolicyCheck } from './ip-policy/index.js';
 import { jwtAuthCheck } from './jwt-auth/index.js';
 import { rateLimitCheck } from './rate-limit/index.js';
 import { requestSchemaCheck } from './request-schema/index.js';
+import { wafCheck } from './waf/index.js';
 
 export const checkFactories: readonly CheckFactory[] = [
   headersCheck,
@@ -17,4 +18,5 @@ export const checkFactories: readonly CheckFactory[] = [
   apiKeyCheck,
   rateLimitCheck,
   requestSchemaCheck,
+  wafCheck,
 ];

@@ -5,10 +5,12 @@
 import { providersSection } from '../checks/jwt-auth/providers-section.js';
 import { openapiSection } from '../openapi/section.js';
 import { rateLimitSection } from '../ratelimit/section.js';
+import { wafSection } from '../checks/waf/section.js';
 import type { PolicySection } from './types.js';
 
 export const policySections: readonly PolicySection[] = [
   rateLimitSection,
   providersSection,
   openapiSection,
+  wafSection,
 ];

@@ -39,8 +39,15 @@ const noClientIp = () => '127.0.0.1';
 
 /** The request Envoy would hand to ext_authz, as the WAF sees it. */
 export function envoyShapedInput(p: ParsedHttpRequest): WafInput {
-  const lower: Array<[string, string]> = p.headers.map(([k, v]) => [k.toLowerCase(), v]);
-  const host = lower.find(([k]) => k === 'host')?.[1] ?? '';
+  // Envoy's CheckRequest carries headers as a map: names lower-cased, repeated headers joined with ",".
+  const merged = new Map<string, string>();
+  for (const [k, v] of p.headers) {
+    const name = k.toLowerCase();
+    const prev = merged.get(name);
+    merged.set(name, prev === undefined ? v : `${prev},${v}`);
+  }
+  const lower = [...merged.entries()];
+  const host = merged.get('host') ?? '';
   const rest = lower.filter(([k]) => k !== 'host');
   const body = p.body === '' ? undefined : Buffer.from(p.body, 'latin1');
   const built = buildRequest(

@@ -82,9 +82,9 @@ export async function compileProvider(name: string, spec: JwtProviderSpec, deps:
         timeoutMs: parseDuration(refresh.timeout ?? PROVIDER_DEFAULTS.fetchTimeoutMs),
         maxBytes: parseSize(refresh.maxBytes ?? PROVIDER_DEFAULTS.maxBytes),
         logger: deps.logger,
-        onFetch: (result, keys) => {
+        onFetch: (result) => {
           m.fetches.labels(name, result).inc();
-          m.keys.labels(name).set(keys);
+          m.keys.labels(name).set(staticKeys.length + remote.reduce((n, r) => n + (r.keys?.size ?? 0), 0));
         },
       }));
       continue;

@@ -27,7 +27,7 @@ export interface RemoteKeysOptions {
   maxBytes: number;
   logger: Logger;
   /** Called after every fetch attempt (metrics). */
-  onFetch?: (result: 'ok' | 'error', keys: number) => void;
+  onFetch?: (result: 'ok' | 'error') => void;
 }
 
 export class RemoteKeys {
@@ -79,12 +79,12 @@ export class RemoteKeys {
         this.#keys = set;
         this.#lastError = undefined;
         this.#failures = 0;
-        this.opts.onFetch?.('ok', set.size);
+        this.opts.onFetch?.('ok');
       })
       .catch((err: unknown) => {
         this.#failures++;
         this.#lastError = err instanceof Error ? err.message : String(err);
-        this.opts.onFetch?.('error', this.#keys?.size ?? 0);
+        this.opts.onFetch?.('error');
         if (!this.#disposed) {
           this.opts.logger.warn({ provider: this.opts.provider, source: this.source, err: this.#lastError, keptKeys: this.#keys?.size ?? 0 }, 'jwt key refresh failed');
         }

@@ -40,6 +40,19 @@ describe('jwt-auth with a JWKS URL on loopback', () => {
     expect(await runWith(check, await tokenFor(k1))).toMatchObject({ pass: true, headers: { set: { 'x-user-id': 'alice' } } });
   });
 
+  it('counts fetches, keys in use and cache hits in metrics', async () => {
+    const { issuer, check, deps } = await setup([k1, k2], (i) => ({ issuer: 'https://auth.example.com', keys: { jwks: `${i.url}/jwks.json` } }));
+    const token = await tokenFor(k1);
+    await runWith(check, token);
+    await runWith(check, token);
+    issuer.failWith = 500;
+    const text = await deps.metrics.metrics();
+    expect(text).toContain('portcullis_jwt_key_fetches_total{provider="main",result="ok"} 1');
+    expect(text).toContain('portcullis_jwt_keys{provider="main"} 2');
+    expect(text).toContain('portcullis_jwt_token_cache_total{provider="main",result="miss"} 1');
+    expect(text).toContain('portcullis_jwt_token_cache_total{provider="main",result="hit"} 1');
+  });
+
   it('kid rotation: an unknown kid triggers one refresh, then verifies', async () => {
     const [t1, t2] = await Promise.all([tokenFor(k1, { sub: 'bob' }), tokenFor(k2)]);
     const { issuer, check } = await setup([k1], (i) => ({ issuer: 'https://auth.example.com', keys: { jwks: `${i.url}/jwks.json` }, keyRefresh: { cooldown: '600ms' }, keyWait: '2s' }));

@@ -3,6 +3,7 @@
  * in milliseconds, rate-limit domains read. What Envoy cannot express is a PolicyError here.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_INSPECT_BODY_BYTES, DEFAULT_MAX_BODY_BYTES } from '../config/compile.js';
 import type { PolicySpec } from '../config/policy-spec.js';
 import { PolicyError } from '../config/types.js';
 import { connectHost, durationMs, splitHostPort, type HostPort } from './format.js';
@@ -56,8 +57,9 @@ export const DEFAULTS = {
   connectMs: 2000,
   grpc: '0.0.0.0:9191',
   httpAuthz: '0.0.0.0:9193',
-  maxBodyBytes: 10 * 1024 * 1024,
-  inspectBodyBytes: 64 * 1024,
+  // The compiler's defaults, so Envoy's limits and the checks' expectations are the same numbers.
+  maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+  inspectBodyBytes: DEFAULT_INSPECT_BODY_BYTES,
   healthIntervalMs: 5000,
   healthTimeoutMs: 1000,
 } as const;

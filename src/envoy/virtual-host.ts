@@ -16,6 +16,8 @@ import type { RouteEnvoySpec } from './spec.js';
 
 type Obj = Record<string, unknown>;
 
+const DEFAULT_ROUTE = 'portcullis-default';
+
 function checkSettings(ctx: RenderContext, route: RouteSpec | undefined, at: string, maxBody: number): Obj {
   const settings: Obj = {};
   const ext = route?.match.contextExtensions;
@@ -75,13 +77,14 @@ export function virtualHost(ctx: RenderContext): Obj {
   const routes = ctx.spec.routes.map((r, i) => routeEntry(ctx, r, i));
   const names = new Set<string>();
   ctx.spec.routes.forEach((r, i) => {
+    if (r.name === DEFAULT_ROUTE) throw new PolicyError(`routes[${i}].name`, `"${DEFAULT_ROUTE}" is the name of the rendered catch-all route`);
     if (names.has(r.name)) throw new PolicyError(`routes[${i}].name`, `duplicate route name "${r.name}"`);
     names.add(r.name);
   });
   // Unmatched requests still go through authorization (the policy's default answers them); if Portcullis
   // allows one, there is nowhere to send it.
   routes.push({
-    name: 'portcullis-default',
+    name: DEFAULT_ROUTE,
     match: { prefix: '/' },
     direct_response: { status: 404 },
     typed_per_filter_config: perRouteConfig(ctx, undefined, 'default'),

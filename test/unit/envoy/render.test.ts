@@ -7,6 +7,8 @@ import { parse } from 'yaml';
 import type { PolicySpec } from '../../../src/config/policy-spec.js';
 import { PolicyError, type CheckFactory } from '../../../src/config/types.js';
 import { routeReadsBody } from '../../../src/envoy/body.js';
+import { DECISION_ID_HEADER, PRINCIPAL_HEADER, ROUTE_HEADER } from '../../../src/envoy/names.js';
+import { HTTP_AUTHZ_HEADERS } from '../../../src/http-authz/adapter.js';
 import { renderEnvoy } from '../../../src/envoy/render.js';
 import { compileTemplate } from '../../../src/pipeline/route-table.js';
 import { checkEnvoyReferences, validateEnvoyConfig } from '../../helpers/envoy-validate.js';
@@ -257,6 +259,18 @@ describe('renderEnvoy: bodies, limits and options', () => {
     expect(renderError(spec).at).toBe('routes[1].upstream');
     spec.routes[1]!.upstream = 'nowhere';
     expect(renderError(spec).message).toMatch(/no upstream "nowhere"/);
+  });
+
+  it('refuses duplicate route names and the catch-all route\'s name', () => {
+    const spec = minimal();
+    spec.routes.push({ name: 'all', match: {}, upstream: 'app' });
+    expect(renderError(spec).message).toMatch(/duplicate route name "all"/);
+    spec.routes[1]!.name = 'portcullis-default';
+    expect(renderError(spec).at).toBe('routes[1].name');
+  });
+
+  it('uses the header names the HTTP authorization server sends', () => {
+    expect([PRINCIPAL_HEADER, DECISION_ID_HEADER, ROUTE_HEADER]).toEqual([HTTP_AUTHZ_HEADERS.principal, HTTP_AUTHZ_HEADERS.decisionId, HTTP_AUTHZ_HEADERS.route]);
   });
 
   it('refuses CORS with any origin and credentials', () => {

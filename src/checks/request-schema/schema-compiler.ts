@@ -34,6 +34,9 @@ export interface SchemaCompilerOptions {
 export class SchemaCompiler {
   readonly #instances = new Map<string, AnyAjv>();
   readonly #warned = new Set<string>();
+  // Operations repeat structures (a path's parameters for each method, one request body for many operations):
+  // equal schemas compile once.
+  readonly #compiled = new Map<string, ValidateFunction>();
 
   constructor(private readonly files: SourceFiles, private readonly options: SchemaCompilerOptions) {}
 
@@ -54,6 +57,8 @@ export class SchemaCompiler {
       strict: this.options.loose ? false : true,
       strictTypes: this.options.loose ? false : 'log',
       strictTuples: this.options.loose ? false : 'log',
+      // Documents share components across many operations: referencing them compiles far faster than inlining.
+      inlineRefs: !this.options.loose,
       code: { regExp: schemaRegExpEngine },
       logger: { log: () => {}, warn: (...args: unknown[]) => warn(args.map(String).join(' ')), error: (...args: unknown[]) => warn(args.map(String).join(' ')) },
     };
@@ -68,6 +73,15 @@ export class SchemaCompiler {
 
   /** Compiles a schema; throws an Error with ajv's message when the schema is invalid or a ref is unresolvable. */
   compile(schema: unknown, dialect: Dialect, coerce: boolean): ValidateFunction {
+    const key = `${dialect}/${coerce}/${JSON.stringify(schema)}`;
+    const known = this.#compiled.get(key);
+    if (known) return known;
+    const validate = this.#compileNew(schema, dialect, coerce);
+    this.#compiled.set(key, validate);
+    return validate;
+  }
+
+  #compileNew(schema: unknown, dialect: Dialect, coerce: boolean): ValidateFunction {
     const ajv = this.instance(dialect, coerce);
     if (typeof schema !== 'boolean' && (schema === null || typeof schema !== 'object' || Array.isArray(schema))) {
       throw new Error('a schema must be an object or a boolean');

@@ -2,7 +2,7 @@
  * The configured API keys, held only as SHA-256 digests: keys given in clear (from env or a file) are hashed
  * at compile and the clear text dropped. A lookup hashes the presented key and compares digests.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { PolicyError, type CompileDeps, type SecretRef } from '../../config/types.js';
@@ -48,7 +48,7 @@ export class KeyTable {
    * `timingSafeEqual` only ever see digests: response time says nothing about how close a guess was.
    */
   find(key: string): Consumer | undefined {
-    const digest = createHash('sha256').update(key, 'utf8').digest();
+    const digest = hash('sha256', key, 'buffer');
     const entry = this.#byDigest.get(digest.toString('hex'));
     if (!entry || !timingSafeEqual(entry.digest, digest)) return undefined;
     return entry.consumer;

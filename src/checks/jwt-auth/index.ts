@@ -3,7 +3,7 @@
  * the token's `iss`), applies the route's claim requirements, and on success injects identity headers and
  * sets the decision's identity. Each failure is one catalogue code with an RFC 6750 `WWW-Authenticate`.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { CheckFactory } from '../../config/types.js';
 import { PolicyError } from '../../config/types.js';
 import type { ErrorCode } from '../../lib/errors.js';
@@ -145,7 +145,8 @@ export const jwtAuthCheck: CheckFactory<JwtAuthSpec> = {
         const found = extract(req);
         if (!found) return optional ? anonymousPass : unauthorized('jwt.missing', 'no token');
         const nowSec = req.time / 1000;
-        const hash = anyCache ? createHash('sha256').update(found.token).digest('base64') : '';
+        // One-shot hashing: half the cost of a Hash object on this hot path.
+        const hash = anyCache ? digest('sha256', found.token, 'base64') : '';
         let claims: Readonly<Record<string, unknown>> | undefined;
         let provider: JwtProvider | undefined;
         let cached = false;

@@ -7,6 +7,10 @@ clientIp: { from: peer }
 identityHeaders: [x-user-id, x-user-roles, x-authenticated]
 default: { action: deny, status: 404 }
 routes:
+  - name: internal
+    match: { path: { prefix: /api/internal } }
+    checks:
+      - ip-policy: { allow: [10.0.0.0/8], deny: [10.0.0.42] }
   - name: users
     match: { path: { prefix: /api/users } }
     checks:
@@ -45,6 +49,16 @@ describe('ext_authz HTTP service', () => {
     expect(((await res.json()) as any).error).toBe('headers.missing');
     const nf = await authz('/other', { headers: { 'x-request-id': 'r' } });
     expect(nf.status).toBe(404);
+  });
+
+  it('judges the client IP from x-envoy-external-address, not the TCP peer (Envoy)', async () => {
+    const ok = await authz('/api/internal/x', { headers: { 'x-envoy-external-address': '10.1.2.3' } });
+    expect(ok.status).toBe(200);
+    const denied = await authz('/api/internal/x', { headers: { 'x-envoy-external-address': '10.0.0.42' } });
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as any).error).toBe('ip.denied');
+    // Without the header the peer is Envoy itself (here 127.0.0.1), which the allow list does not admit.
+    expect((await authz('/api/internal/x')).status).toBe(403);
   });
 
   it('passes the body and refuses bad paths with a coded 400, not a 5xx', async () => {

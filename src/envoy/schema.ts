@@ -8,6 +8,20 @@ const strings = { type: 'array', items: { type: 'string', minLength: 1 } };
 const tlsVersion = { type: 'string', enum: ['TLSv1_2', 'TLSv1_3', '1.2', '1.3'] };
 const headerName = { type: 'string', pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' };
 
+const RATE_LIMIT_ACTIONS = [
+  'source_cluster',
+  'destination_cluster',
+  'request_headers',
+  'remote_address',
+  'generic_key',
+  'header_value_match',
+  'metadata',
+  'extension',
+  'masked_remote_address',
+  'query_parameter_value_match',
+  'query_parameters',
+];
+
 const upstreamTls: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -112,7 +126,14 @@ export const envoySchema: JsonSchema = {
         domains: strings,
         actions: {
           type: 'object',
-          additionalProperties: { type: 'object', minProperties: 1, maxProperties: 1 },
+          // One Envoy rate-limit action each (RateLimit.Action's oneof), in Envoy's own YAML shape.
+          additionalProperties: {
+            type: 'object',
+            minProperties: 1,
+            maxProperties: 1,
+            propertyNames: { enum: RATE_LIMIT_ACTIONS },
+            additionalProperties: { type: 'object' },
+          },
         },
       },
     },

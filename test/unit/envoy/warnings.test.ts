@@ -48,3 +48,27 @@ describe('envoyWarnings', () => {
     expect(envoyWarnings(noEnvoy).join('\n')).toMatch(/Envoy cannot be configured to match: clientIp\.trustedProxies/);
   });
 });
+
+describe('the envoy schema, through the policy loader', () => {
+  it('accepts the documented keys and refuses unknown ones and unknown rate-limit actions at their line', async () => {
+    const { parsePolicyText } = await import('../../../src/config/load.js');
+    const ok = parsePolicyText(
+      [
+        'envoy:',
+        '  portcullis: { address: "portcullis:9191", httpAuthz: "portcullis:9193" }',
+        '  listener: { port: 8443, tls: { cert: a, key: b, minVersion: "1.2", sessionTimeout: 10m, sessionTickets: false } }',
+        '  ratelimit: { actions: { method: { request_headers: { header_name: ":method", descriptor_key: method } } } }',
+        '  timeouts: { extAuthz: 200ms, rateLimit: 50ms }',
+        'routes: [{ name: r, match: {}, upstream: u, envoy: { timeout: 5s, rateLimit: false } }]',
+        '',
+      ].join('\n'),
+      'p.yaml',
+    );
+    expect(ok.ok ? [] : ok.errors).toEqual([]);
+    const bad = parsePolicyText('envoy:\n  ratelimit:\n    actions:\n      method: { request_header: { header_name: ":method" } }\nroutes: []\n', 'p.yaml');
+    expect(bad.ok).toBe(false);
+    expect(bad.ok ? '' : bad.errors.join('\n')).toMatch(/p\.yaml:4 .*envoy\.ratelimit\.actions\.method/);
+    const unknown = parsePolicyText('envoy:\n  listener: { prot: 1 }\nroutes: []\n', 'p.yaml');
+    expect(unknown.ok ? '' : unknown.errors.join('\n')).toMatch(/p\.yaml:2 .*prot/);
+  });
+});

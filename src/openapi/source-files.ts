@@ -17,8 +17,39 @@ export class SourceError extends Error {
 /** Parsed files by URL (`file:///...`, no fragment). */
 export type SourceFiles = Map<string, unknown>;
 
-// Keys whose values are data (examples, defaults, enums), not schemas: a `$ref` inside them is not a reference.
+// Keys whose values are data (examples, defaults, enums, vendor extensions), not schemas or API objects: a `$ref`
+// inside them is not a reference. Under a name map (`properties`, `components.schemas`, `responses`, ...) the
+// keys are names, and a property called `default` or `x-trace` is a schema like any other.
 const DATA_KEYS = new Set(['example', 'examples', 'default', 'enum', 'const']);
+const NAME_MAPS = new Set([
+  'properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas', 'paths', 'schemas', 'parameters',
+  'responses', 'requestBodies', 'headers', 'content', 'callbacks', 'links', 'securitySchemes', 'pathItems', 'encoding',
+]);
+
+/** True when `key` of an object holds data rather than something to walk into. */
+export function isDataKey(key: string, inNameMap: boolean): boolean {
+  return !inNameMap && (DATA_KEYS.has(key) || key.startsWith('x-'));
+}
+
+/** Visits every object in a tree (iteratively: documents may be deep), skipping data-valued keys. */
+export function walkTree(root: unknown, visit: (node: Record<string, unknown>) => void): void {
+  const stack: Array<{ node: unknown; names: boolean }> = [{ node: root, names: false }];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const { node, names } = stack.pop()!;
+    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
+    seen.add(node);
+    if (Array.isArray(node)) {
+      for (const v of node) stack.push({ node: v, names: false });
+      continue;
+    }
+    const o = node as Record<string, unknown>;
+    if (!names) visit(o);
+    for (const [k, v] of Object.entries(o)) {
+      if (!isDataKey(k, names)) stack.push({ node: v, names: !names && NAME_MAPS.has(k) });
+    }
+  }
+}
 const MAX_FILES = 500;
 const MAX_REF_HOPS = 32;
 
@@ -87,24 +118,12 @@ export function getPointer(doc: unknown, pointer: string): unknown {
   return cur;
 }
 
-/** Every `$ref` string in a tree, skipping data-valued keys. Iterative: documents may be deep. */
+/** Every `$ref` string in a tree, skipping data-valued keys. */
 export function collectRefs(root: unknown): string[] {
   const refs: string[] = [];
-  const stack: unknown[] = [root];
-  const seen = new Set<object>();
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
-    seen.add(node);
-    if (Array.isArray(node)) {
-      for (const v of node) stack.push(v);
-      continue;
-    }
-    for (const [k, v] of Object.entries(node)) {
-      if (k === '$ref' && typeof v === 'string') refs.push(v);
-      else if (!DATA_KEYS.has(k) && !k.startsWith('x-')) stack.push(v);
-    }
-  }
+  walkTree(root, (o) => {
+    if (typeof o.$ref === 'string') refs.push(o.$ref);
+  });
   return refs;
 }
 

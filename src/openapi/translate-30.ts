@@ -3,7 +3,8 @@
  * `exclusiveMinimum`/`exclusiveMaximum` are booleans modifying `minimum`/`maximum`. Rewritten in place into
  * their JSON Schema equivalents before ajv sees them (3.1 documents are JSON Schema 2020-12 already).
  */
-const DATA_KEYS = new Set(['example', 'examples', 'default', 'enum', 'const']);
+import { walkTree } from './source-files.js';
+
 const ANNOTATIONS = new Set(['title', 'description', 'deprecated', 'readOnly', 'writeOnly', 'externalDocs', 'xml', 'discriminator']);
 
 function translateNode(o: Record<string, unknown>): void {
@@ -41,20 +42,7 @@ function translateNode(o: Record<string, unknown>): void {
   o.anyOf = [{ type: 'null' }, rest];
 }
 
-/** Rewrites every 3.0 schema object reachable in the tree (iteratively: documents may be deep). */
+/** Rewrites every 3.0 schema object reachable in the tree. */
 export function translateOpenApi30(root: unknown): void {
-  const stack: unknown[] = [root];
-  const seen = new Set<object>();
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object' || seen.has(node)) continue;
-    seen.add(node);
-    if (Array.isArray(node)) {
-      for (const v of node) stack.push(v);
-      continue;
-    }
-    const o = node as Record<string, unknown>;
-    translateNode(o);
-    for (const [k, v] of Object.entries(o)) if (!DATA_KEYS.has(k) && !k.startsWith('x-')) stack.push(v);
-  }
+  walkTree(root, translateNode);
 }

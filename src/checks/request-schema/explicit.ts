@@ -3,7 +3,7 @@
  * resolve against the policy folder; the files they reach are loaded once, here.
  */
 import { PolicyError, type CheckCompileDeps } from '../../config/types.js';
-import { deref, fileUrl, loadSourceFiles, SourceError, splitRef, type SourceFiles } from '../../openapi/source-files.js';
+import { deref, fileUrl, isDataKey, loadSourceFiles, SourceError, splitRef, type SourceFiles } from '../../openapi/source-files.js';
 import type { ParamDef, ParamLocation } from '../../openapi/types.js';
 import { schemaShape } from '../../openapi/shape.js';
 import { compileMedia, compileParams, compileWhole, defaultStyle } from './compile-plan.js';
@@ -12,7 +12,7 @@ import type { BodyPlan, LocationPlan, RequestPlan } from './plan.js';
 import { dialectOf, SchemaCompiler, type Dialect } from './schema-compiler.js';
 import type { LocationSpec, RequestSchemaSpec } from './spec.js';
 
-const DATA_KEYS = new Set(['example', 'examples', 'default', 'enum', 'const']);
+const NAME_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 const LOCATIONS: ReadonlyArray<[keyof RequestSchemaSpec, ParamLocation]> = [
   ['path', 'path'],
   ['query', 'query'],
@@ -22,16 +22,17 @@ const LOCATIONS: ReadonlyArray<[keyof RequestSchemaSpec, ParamLocation]> = [
 export const DEFAULT_JSON_TYPES = ['application/json', 'application/*+json'];
 
 /** A copy of an inline schema whose file refs are absolute URLs (fragment-only refs stay local). */
-function absolutize(node: unknown, baseUrl: string, targets: Set<string>): unknown {
+function absolutize(node: unknown, baseUrl: string, targets: Set<string>, names = false): unknown {
   if (Array.isArray(node)) return node.map((v) => absolutize(v, baseUrl, targets));
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
-    if (k === '$ref' && typeof v === 'string' && !v.startsWith('#')) {
+    if (names) out[k] = absolutize(v, baseUrl, targets);
+    else if (k === '$ref' && typeof v === 'string' && !v.startsWith('#')) {
       const { url, pointer } = splitRef(v, baseUrl);
       targets.add(url);
       out[k] = pointer ? `${url}#${pointer}` : url;
-    } else out[k] = DATA_KEYS.has(k) ? v : absolutize(v, baseUrl, targets);
+    } else out[k] = isDataKey(k, false) ? v : absolutize(v, baseUrl, targets, NAME_MAPS.has(k));
   }
   return out;
 }

@@ -100,7 +100,8 @@ describe('OpenAPI 3.0 document', () => {
   });
 
   it('translates 3.0 nullable (with a type, with an enum, around allOf)', async () => {
-    expect((await run(newPet({ name: 'Rex', kind: 'dog', age: null, owner: null, tag: null }))).pass).toBe(true);
+    expect((await run(newPet({ name: 'Rex', kind: 'dog', age: null, owner: null, tag: null, 'x-weight': null }))).pass).toBe(true);
+    expect(errorsOf(await run(newPet({ name: 'Rex', kind: 'dog', 'x-weight': 0 })))).toEqual([{ location: 'body.x-weight', message: 'must be > 0' }]);
     expect((await run(newPet({ name: 'Rex', kind: 'dog', owner: { email: 'a@example.com' }, tag: 'a' }))).pass).toBe(true);
     const errs = errorsOf(await run(newPet({ name: 'Rex', kind: 'dog', owner: { email: 'nope', password: 'SECRET' }, tag: 'c' })));
     expect(errs).toEqual([

@@ -83,6 +83,12 @@ describe('request-schema bodies', () => {
     ]);
   });
 
+  it('file refs under properties named like data keywords (default, enum, x-...) resolve too', async () => {
+    const check = await compile({ body: { type: 'object', properties: { default: { $ref: 'schemas/common.yaml#/$defs/zip' }, 'x-id': { $ref: 'schemas/common.yaml#/$defs/id' } } } });
+    expect((await run(check, { method: 'POST', path: '/', body: { default: '12345', 'x-id': '123e4567-e89b-12d3-a456-426614174000' } })).pass).toBe(true);
+    expect(errorsOf(await run(check, { method: 'POST', path: '/', body: { default: '1', 'x-id': 'no' } })).map((e) => e.location)).toEqual(['body.default', 'body.x-id']);
+  });
+
   it('2020-12 inline schemas', async () => {
     const check = await compile({
       body: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'array', prefixItems: [{ type: 'integer' }], items: false },

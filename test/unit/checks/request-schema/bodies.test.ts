@@ -67,6 +67,10 @@ describe('request-schema bodies', () => {
     // Announced by content-length but not sent (buffering skipped): cannot be judged whole either.
     const announced = { method: 'POST', path: '/p', headers: { 'content-type': 'application/json', 'content-length': '20' } };
     expect(denied(await run(strict, announced)).code).toBe('schema.body_partial');
+    // Buffered by Envoy (the partial-body header is there) and empty: simply no body.
+    const emptyChunked = { method: 'POST', path: '/p', headers: { 'transfer-encoding': 'chunked', 'x-envoy-auth-partial-body': 'false' } };
+    expect((await run(strict, emptyChunked)).pass).toBe(true);
+    expect(denied(await run(strict, { method: 'POST', path: '/p', headers: { 'transfer-encoding': 'chunked' } })).code).toBe('schema.body_partial');
   });
 
   it('bodyRequired: true requires a body on every method', async () => {

@@ -57,6 +57,7 @@ export class SchemaCompiler {
       strict: this.options.loose ? false : true,
       strictTypes: this.options.loose ? false : 'log',
       strictTuples: this.options.loose ? false : 'log',
+      allowUnionTypes: true,
       // Documents share components across many operations: referencing them compiles far faster than inlining.
       inlineRefs: !this.options.loose,
       code: { regExp: schemaRegExpEngine },

@@ -173,6 +173,13 @@ describe('request-schema policy errors', () => {
     await fails({ openapi: 'nope' }, /\.openapi$/, /no OpenAPI document named "nope"/);
   });
 
+  it('strict-mode findings are warnings for check-config, union types are not', async () => {
+    const deps = makeCheckDeps({ dir: fixtures });
+    await requestSchemaCheck.compile({ body: { properties: { a: { type: ['string', 'null'] } } } }, deps);
+    expect(deps.warnings).toHaveLength(1);
+    expect(deps.warnings[0]).toMatch(/^routes\[0\]\.checks\[0\]: .*missing type "object" for keyword "properties"/);
+  });
+
   it('refuses patterns the linear-time engine cannot run', async () => {
     await fails({ body: { type: 'string', pattern: '^(?=.*[A-Z]).{8,}$' } }, /\.body$/, /linear-time/);
   });

@@ -4,7 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_INSPECT_BODY_BYTES, DEFAULT_MAX_BODY_BYTES } from '../config/compile.js';
-import type { PolicySpec } from '../config/policy-spec.js';
+import type { PolicySpec, RouteSpec } from '../config/policy-spec.js';
 import { PolicyError } from '../config/types.js';
 import { connectHost, durationMs, splitHostPort, type HostPort } from './format.js';
 import { domainActions, type EnvoyAction } from './ratelimit-actions.js';
@@ -32,6 +32,8 @@ export interface RenderedDomain {
 
 export interface RenderContext {
   spec: PolicySpec;
+  /** The policy's routes ([] when absent). */
+  routes: RouteSpec[];
   envoy: EnvoySpec;
   httpAuthz: boolean;
   filesDir: string;
@@ -152,6 +154,7 @@ export function buildContext(spec: PolicySpec, opts: RenderOptions): RenderConte
 
   return {
     spec,
+    routes: Array.isArray(spec.routes) ? spec.routes : [],
     envoy,
     httpAuthz: opts.httpAuthz ?? false,
     filesDir: envoy.filesDir ?? DEFAULTS.filesDir,

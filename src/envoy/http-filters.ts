@@ -4,7 +4,6 @@
  * can key on the principal ext_authz returned, and the router forwards.
  */
 import { checkFactories } from '../checks/registry.js';
-import type { RouteSpec } from '../config/policy-spec.js';
 import { routeReadsBody } from './body.js';
 import type { RenderContext } from './context.js';
 import { DEFAULTS } from './context.js';
@@ -16,7 +15,7 @@ type Obj = Record<string, unknown>;
 /** Request headers a check may set upstream: the policy's identity headers and what registered checks declare. */
 export function upstreamHeaders(ctx: RenderContext): string[] {
   const out = new Set((ctx.spec.identityHeaders ?? []).map((h) => h.toLowerCase()));
-  for (const route of ctx.spec.routes as RouteSpec[]) {
+  for (const route of ctx.routes) {
     for (const entry of route.checks ?? []) {
       for (const [kind, spec] of Object.entries(entry)) {
         const factory = checkFactories.find((f) => f.kind === kind);
@@ -67,7 +66,7 @@ function extAuthz(ctx: RenderContext): Obj {
     ...(ctx.httpAuthz ? extAuthzHttp(ctx) : extAuthzGrpc(ctx)),
   };
   // Buffering is switched on or off per route; this default only serves Envoys without per-route body settings.
-  if ((ctx.spec.routes as RouteSpec[]).some((r) => routeReadsBody(r))) {
+  if (ctx.routes.some((r) => routeReadsBody(r))) {
     config.with_request_body = { max_request_bytes: DEFAULTS.inspectBodyBytes, allow_partial_message: true, pack_as_bytes: true };
   }
   return { name: FILTER.extAuthz, typed_config: config };

@@ -74,9 +74,9 @@ function routeEntry(ctx: RenderContext, route: RouteSpec, index: number): Obj {
 }
 
 export function virtualHost(ctx: RenderContext): Obj {
-  const routes = ctx.spec.routes.map((r, i) => routeEntry(ctx, r, i));
+  const routes = ctx.routes.map((r, i) => routeEntry(ctx, r, i));
   const names = new Set<string>();
-  ctx.spec.routes.forEach((r, i) => {
+  ctx.routes.forEach((r, i) => {
     if (r.name === DEFAULT_ROUTE) throw new PolicyError(`routes[${i}].name`, `"${DEFAULT_ROUTE}" is the name of the rendered catch-all route`);
     if (names.has(r.name)) throw new PolicyError(`routes[${i}].name`, `duplicate route name "${r.name}"`);
     names.add(r.name);

@@ -60,7 +60,7 @@ export function envoyWarnings(spec: PolicySpec, opts?: { policyDir?: string; htt
       out.push(`${at} (${budget} ms) is not below envoy.timeouts.extAuthz (${extAuthz} ms): a key fetch during a request outlives Envoy's wait`);
     }
   }
-  spec.routes.forEach((r, i) => {
+  (Array.isArray(spec.routes) ? spec.routes : []).forEach((r, i) => {
     if (r.inspectBodyBytes === undefined) return;
     try {
       if (parseSize(r.inspectBodyBytes) > GRPC_MESSAGE_BUDGET) {

@@ -49,6 +49,15 @@ describe('envoyWarnings', () => {
   });
 });
 
+describe('odd input', () => {
+  it('renders and judges a policy without routes without crashing', async () => {
+    const { renderEnvoy } = await import('../../../src/envoy/render.js');
+    const spec = { envoy: { listener: { tls: { cert: 'a', key: 'b' } } } } as unknown as PolicySpec;
+    expect(renderEnvoy(spec, { policyDir: '.' }).yaml).toContain('portcullis-default');
+    expect(envoyWarnings(spec)).toEqual([]);
+  });
+});
+
 describe('the envoy schema, through the policy loader', () => {
   it('accepts the documented keys and refuses unknown ones and unknown rate-limit actions at their line', async () => {
     const { parsePolicyText } = await import('../../../src/config/load.js');

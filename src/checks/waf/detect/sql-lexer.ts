@@ -49,14 +49,15 @@ const ONE_CHAR_OPS = '=<>!|&^~+-*/%:';
 
 /**
  * Reads a quoted string or identifier whose opening quote is at `start`; returns the index after the closing
- * quote and the contents. Backslash escapes and doubled quotes are honoured, as in MySQL.
+ * quote and the contents. Doubled quotes are honoured, and backslash escapes as in MySQL unless turned off
+ * (standard SQL and SQLite have none).
  */
-export function readQuoted(s: string, start: number, quote: number): { end: number; value: string; open: boolean } {
+export function readQuoted(s: string, start: number, quote: number, backslashEscapes = true): { end: number; value: string; open: boolean } {
   const n = s.length;
   let i = start + 1;
   while (i < n) {
     const c = s.charCodeAt(i);
-    if (c === 0x5c && quote !== 0x60) {
+    if (c === 0x5c && quote !== 0x60 && backslashEscapes) {
       i += 2;
       continue;
     }
@@ -232,12 +233,16 @@ export function lexSql(s: string, from: number, maxTokens: number): SqlToken[] {
   return out;
 }
 
+/** Operator words and keywords that are also functions when called: `glob(a,b)`, `database()`, `exists(...)`. */
+const CALLABLE_WORDS = new Set(['glob', 'match', 'like', 'regexp', 'isnull', 'left', 'right', 'replace', 'insert', 'if', 'exists', 'database', 'schema', 'user', 'current_user', 'session_user', 'system_user', 'values', 'char', 'mod', 'json']);
+
 function classifyWord(word: string, s: string, end: number): SqlToken {
   if (word === 'union') return { kind: 'U', value: word };
   if (LOGICAL.has(word)) return { kind: 'L', value: word };
+  const call = nextIsParen(s, end);
+  if (call && (CALLABLE_WORDS.has(word) || (!OPERATOR_WORDS.has(word) && !KEYWORDS.has(word)))) return { kind: 'f', value: word };
   if (OPERATOR_WORDS.has(word)) return { kind: 'o', value: word };
   if (KEYWORDS.has(word)) return { kind: 'k', value: word };
-  if (nextIsParen(s, end)) return { kind: 'f', value: word };
   if (CONSTANTS.has(word)) return { kind: 'v', value: word };
   return { kind: 'n', value: word };
 }

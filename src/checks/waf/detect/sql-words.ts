@@ -7,7 +7,10 @@
 export const LOGICAL = new Set(['and', 'or', 'xor']);
 
 /** Words that act as binary (or unary) operators. */
-export const OPERATOR_WORDS = new Set(['like', 'rlike', 'ilike', 'regexp', 'similar', 'sounds', 'between', 'is', 'in', 'div', 'mod', 'not', 'collate', 'escape', 'glob', 'match', 'against', 'overlaps']);
+export const OPERATOR_WORDS = new Set(['notnull', 'isnull', 'like', 'rlike', 'ilike', 'regexp', 'similar', 'sounds', 'between', 'is', 'in', 'div', 'mod', 'not', 'collate', 'escape', 'glob', 'match', 'against', 'overlaps']);
+
+/** Postfix operators (PostgreSQL, SQLite): `x notnull` is a whole condition. */
+export const POSTFIX_OPERATORS = new Set(['notnull', 'isnull']);
 
 /** Literal constants: they behave as values. */
 export const CONSTANTS = new Set(['null', 'true', 'false', 'unknown', 'current_user', 'current_date', 'current_time', 'current_timestamp', 'localtime', 'localtimestamp', 'session_user', 'system_user', 'user']);
@@ -23,7 +26,7 @@ export const KEYWORDS = new Set([
   'unlock', 'tables', 'show', 'describe', 'explain', 'pragma', 'attach', 'detach', 'vacuum', 'copy', 'call', 'do',
   'open', 'close', 'cursor', 'goto', 'kill', 'print', 'raiserror', 'reconfigure', 'backup', 'restore', 'bulk',
   'openrowset', 'opendatasource', 'openquery', 'dbcc', 'checkpoint', 'exists', 'any', 'some', 'intersect', 'except',
-  'minus', 'window', 'partition', 'over', 'procedure', 'sleep_until', 'for', 'xml', 'json', 'path', 'raw', 'auto',
+  'minus', 'window', 'partition', 'over',
 ]);
 
 /**
@@ -43,7 +46,8 @@ export const ATTACK_FUNCTIONS = new Set([
   'isnull', 'coalesce', 'length', 'len', 'char_length', 'count', 'rand', 'floor', 'md5', 'sha1', 'row_count',
   'found_rows', 'last_insert_id', 'connection_id', 'uuid', 'sqlite_version', 'load_extension', 'instr', 'locate',
   'position', 'strcmp', 'regexp_like', 'regexp_substr', 'lpad', 'rpad', 'reverse', 'repeat', 'space', 'unicode',
-  'openrowset', 'opendatasource', 'quotename', 'to_char', 'to_number', 'decode', 'case', 'exists',
+  'openrowset', 'opendatasource', 'quotename', 'to_char', 'to_number', 'decode', 'exists', 'json', 'json_valid', 'glob',
+  'starts_with', 'lo_get', 'sqlite_compileoption_used', 'sqlite_compileoption_get', 'dbms_ldap.init',
 ]);
 
 /** The strongest of these: a bare call of one of them is enough. */

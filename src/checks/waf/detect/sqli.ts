@@ -13,7 +13,7 @@
  * The fingerprint is the token kinds of the judged window (see sql-lexer.ts), e.g. `s&1o1`.
  */
 import { lexSql, readQuoted, type SqlToken } from './sql-lexer.js';
-import { ATTACK_FUNCTIONS, PAYLOAD_FUNCTIONS, STATEMENT_STARTS } from './sql-words.js';
+import { ATTACK_FUNCTIONS, PAYLOAD_FUNCTIONS, POSTFIX_OPERATORS, STATEMENT_STARTS } from './sql-words.js';
 
 export interface SqliResult {
   match: boolean;
@@ -30,17 +30,21 @@ export function detectSQLi(input: string): SqliResult {
   let fp = judgeBare(bare);
   if (fp === undefined) fp = judgeObfuscation(bare);
   if (fp !== undefined) return { match: true, fingerprint: fp };
-  // Quoted contexts: the value starts inside '...' or "...".
+  // Quoted contexts: the value starts inside '...' or "...". A backslash before the quote escapes it in MySQL
+  // but not in standard SQL, and `\'` also defeats quote doubling; so with a backslash both readings are judged.
+  const escapes = input.indexOf('\\') === -1 ? [true] : [true, false];
   for (const quote of [0x27, 0x22]) {
     if (input.indexOf(String.fromCharCode(quote)) === -1) continue;
-    // The value is read as if the statement's opening quote came right before it.
-    const str = readQuoted(String.fromCharCode(quote) + input, 0, quote);
-    if (str.open) continue;
-    const rest = lexSql(input, str.end - 1, MAX_TOKENS);
-    const tokens: SqlToken[] = [{ kind: 's', value: str.value }, ...rest];
-    fp = judgeAfterString(tokens);
-    if (fp === undefined) fp = judgeObfuscation(rest);
-    if (fp !== undefined) return { match: true, fingerprint: fp };
+    for (const backslash of escapes) {
+      // The value is read as if the statement's opening quote came right before it.
+      const str = readQuoted(String.fromCharCode(quote) + input, 0, quote, backslash);
+      if (str.open) continue;
+      const rest = lexSql(input, str.end - 1, MAX_TOKENS);
+      const tokens: SqlToken[] = [{ kind: 's', value: str.value }, ...rest];
+      fp = judgeAfterString(tokens);
+      if (fp === undefined) fp = judgeObfuscation(rest);
+      if (fp !== undefined) return { match: true, fingerprint: fp };
+    }
   }
   return { match: false };
 }
@@ -53,6 +57,8 @@ function fingerprint(tokens: SqlToken[], from: number, to: number): string {
   }
   return out;
 }
+
+const COMPARISONS = new Set(['=', '==', '!=', '<>', '<', '>', '<=', '>=', '<=>', 'like', 'rlike', 'regexp', 'glob', 'similar', 'sounds', 'is', 'in', 'between', 'match']);
 
 const kindAt = (t: SqlToken[], i: number): string => t[i]?.kind ?? '';
 const valueAt = (t: SqlToken[], i: number): string => t[i]?.value ?? '';
@@ -113,6 +119,7 @@ function isCondition(t: SqlToken[], i: number, allowLoneValue: boolean): boolean
     if (!isValue(t[i])) return false;
     let j = i + 1;
     while (kindAt(t, j) === ')') j++;
+    if (POSTFIX_OPERATORS.has(valueAt(t, j))) return true;
     if (isBinaryOp(t[j])) {
       const after = t[j + 1];
       if (after === undefined) return t[i]!.kind !== 'n';
@@ -131,7 +138,13 @@ function isCondition(t: SqlToken[], i: number, allowLoneValue: boolean): boolean
 function isTellingCall(t: SqlToken[], i: number): boolean {
   if (ATTACK_FUNCTIONS.has(valueAt(t, i))) return true;
   const close = kindAt(t, i + 1) === '(' ? closeParen(t, i + 1) : -1;
-  return close !== -1 && isBinaryOp(t[close + 1]);
+  if (close === -1) return false;
+  if (isBinaryOp(t[close + 1])) return true;
+  // `f(id)--`, `f (id,.0));`: a call with SQL-shaped arguments that ends the fragment. Prose in parentheses
+  // has words side by side (`(all of them)`), SQL arguments do not.
+  if (!(isEnd(t, close + 1) || kindAt(t, close + 1) === ')' || kindAt(t, close + 1) === 'L') || t.length === close + 1) return false;
+  for (let k = i + 2; k < close; k++) if (isValue(t[k]) && isValue(t[k + 1])) return false;
+  return true;
 }
 
 /** Whether a payload function (sleep, benchmark, ...) is called between tokens from and to. */
@@ -157,6 +170,7 @@ function judgeContinuation(t: SqlToken[], i: number, afterString: boolean): numb
     case 'k':
       return keywordContinuation(t, i);
     case 'o':
+      if (POSTFIX_OPERATORS.has(tok.value)) return isEnd(t, i + 1) || kindAt(t, i + 1) === 'L' ? i + 2 : -1;
       if (tok.value === 'in') return kindAt(t, i + 1) === '(' ? i + 3 : -1;
       if (tok.value === 'is') return kindAt(t, i + 1) === 'v' || valueAt(t, i + 1) === 'not' ? i + 2 : -1;
       if (tok.value === 'not') return isCondition(t, i + 1, true) ? i + 3 : -1;
@@ -172,6 +186,12 @@ function judgeContinuation(t: SqlToken[], i: number, afterString: boolean): numb
       }
     case 'f':
       return ATTACK_FUNCTIONS.has(tok.value) ? i + 2 : -1;
+    case '(':
+      // `x' (select ...)`: a subquery right where the string ends.
+      return isSelect(t, i) ? i + 3 : -1;
+    case '.':
+      // `x'.sleep(5).'`: concatenation (PHP, Oracle) with a call injections use.
+      return afterString && kindAt(t, i + 1) === 'f' && ATTACK_FUNCTIONS.has(valueAt(t, i + 1)) ? i + 3 : -1;
     case 'X':
       return i + 1;
     default:
@@ -246,12 +266,20 @@ function judgeBare(t: SqlToken[]): string | undefined {
     return undefined;
   }
   if (first.kind === 'k') return statementStart(t, i);
+  // `; sleep(5)`, `; drop table t`: a value that starts a stacked statement.
+  if (first.kind === ';') {
+    const next = t[i + 1];
+    if (next?.kind === 'f' && PAYLOAD_FUNCTIONS.has(next.value)) return fingerprint(t, i, i + 3);
+    return next !== undefined && STATEMENT_STARTS.has(next.value) && statementStart(t, i + 1) !== undefined ? fingerprint(t, i, i + 4) : undefined;
+  }
   // A value that starts with the operator: `or 1=1`, `and sleep(5)`.
   if (first.kind === 'L') return isCondition(t, i + 1, false) ? fingerprint(t, i, i + 4) : undefined;
   if (first.kind === 'U') return isSelect(t, i + 1) || isSelect(t, i + 2) ? fingerprint(t, i, i + 3) : undefined;
-  if (!isValue(first) || first.kind === 's') return undefined;
+  if (!isValue(first)) return undefined;
   let j = i + 1;
   while (kindAt(t, j) === ')') j++;
+  // `x not like y`, `'1' not regexp '2'`: a negated operator word is that operator.
+  if (valueAt(t, j) === 'not' && kindAt(t, j + 1) === 'o') j++;
   const next = t[j];
   if (next === undefined) return undefined;
   if (next.kind === 'L' || next.kind === 'U' || next.kind === ';' || next.kind === 'X') {
@@ -261,6 +289,10 @@ function judgeBare(t: SqlToken[]): string | undefined {
   if (next.kind === 'k') {
     const end = keywordContinuation(t, j);
     if (end !== -1 && first.kind !== 'n') return fingerprint(t, i, end);
+  }
+  // `'1' not regexp '2'`: a value that starts with a quoted literal and compares it is a condition, not data.
+  if (first.kind === 's' && next.kind === 'o' && COMPARISONS.has(next.value) && (kindAt(t, j + 1) === 's' || kindAt(t, j + 1) === '1' || kindAt(t, j + 1) === 'v')) {
+    return fingerprint(t, i, j + 2);
   }
   // `1 rlike (select 1)`: compared with a subquery.
   if (isBinaryOp(next) && isSelect(t, j + 1)) return fingerprint(t, i, j + 3);
@@ -285,6 +317,7 @@ function statementStart(t: SqlToken[], i: number): string | undefined {
       const next = t[i + 1];
       if (next === undefined) return undefined;
       if (next.kind === 'f' || next.kind === 'v' || next.value === '*') return fp(3);
+      if (next.kind === '(' && (kindAt(t, i + 2) === 'f' || kindAt(t, i + 2) === 'v' || isSelect(t, i + 2))) return fp(3);
       // select a, b from t / select a from t
       let k = i + 1;
       for (let items = 0; items < 8; items++) {
@@ -332,6 +365,8 @@ function statementStart(t: SqlToken[], i: number): string | undefined {
 function judgeObfuscation(t: SqlToken[]): string | undefined {
   for (let i = 0; i < t.length; i++) {
     const tok = t[i]!;
+    // `(select(sleep(5)))`: a subquery calling a payload function, wherever it sits.
+    if (tok.kind === 'k' && tok.value === 'select' && callsPayload(t, i + 1, i + 4)) return fingerprint(t, i, i + 4);
     if (tok.kind === 'X') {
       const next = t[i + 1];
       if (next !== undefined && (next.kind === 'U' || next.kind === 'k' || next.kind === 'L' || next.kind === 'f')) return fingerprint(t, i, i + 3);

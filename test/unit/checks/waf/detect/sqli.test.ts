@@ -38,8 +38,12 @@ describe('detectSQLi edge cases', () => {
   it('needs the value to break out where it lands', () => {
     // Quoted SQL that never leaves its string is just text.
     expect(detectSQLi("'or 1=1").match).toBe(true);
-    expect(detectSQLi("x'' or 1=1").match).toBe(false);
-    expect(detectSQLi('path/24 union all select 1 from t').match).toBe(false);
+    expect(detectSQLi("ab'' or 1=1").match).toBe(false);
+    // A path is not an expression: it cannot start with '/'.
+    expect(detectSQLi('/path/24 union all select 1 from t').match).toBe(false);
+    // ...but `path/24` can be one (a division), and X'' is an empty hex literal.
+    expect(detectSQLi('path/24 union all select 1 from t').match).toBe(true);
+    expect(detectSQLi("x'' or 1=1").match).toBe(true);
     expect(detectSQLi("9'union all").match).toBe(false);
   });
 

@@ -88,7 +88,8 @@ export function processRequestBody(tx: Transaction, settings: RuleSetSettings): 
     state.error = 1;
     state.errorMsg = `${tx.processor} parsing error: ${error}`;
   }
-  // REQUEST_BODY is kept whatever the processor: CRS matches JSON bodies as text too (934 NoSQL rules).
-  state.requestBody = body;
+  // REQUEST_BODY holds the raw body for form, JSON and unprocessed bodies (CRS matches JSON as text too, in its
+  // NoSQL rules); XML and multipart bodies are inspected through their parsed parts, unless forced.
+  if (tx.forceRequestBodyVariable || (tx.processor !== 'XML' && tx.processor !== 'MULTIPART')) state.requestBody = body;
   return state;
 }

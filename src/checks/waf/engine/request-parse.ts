@@ -28,6 +28,12 @@ export function urlDecodeLenient(s: string): string {
   return out;
 }
 
+/** `%XX` decoding only (no `+`), invalid escapes kept: how a path is decoded. */
+export function percentDecode(s: string): string {
+  if (s.indexOf('%') < 0) return s;
+  return s.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
 export function parseArgs(query: string): Entry[] {
   const out: Entry[] = [];
   if (!query) return out;

@@ -89,7 +89,10 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
     },
     exec(input, lower) {
       if (!prefilterPasses(literals, input, lower)) return null;
-      const m = fast && input.length <= V8_MAX_INPUT ? fast.exec(input) : re2.exec(input);
+      let m: ArrayLike<string | undefined> | null;
+      if (fast && input.length <= V8_MAX_INPUT) m = fast.exec(input);
+      // re2js extracts groups with its slow NFA; its DFA answers "no match" (the usual case) far faster.
+      else m = re2.test(input) ? re2.exec(input) : null;
       if (!m) return null;
       const out: string[] = [];
       for (let i = 0; i < m.length; i++) out.push(m[i] ?? '');

@@ -1,6 +1,7 @@
 /** Request line and header variables, from the request as received. */
 import type { VariableDef } from '../engine/types.js';
 import { collection, names, scalar } from './define.js';
+import { percentDecode } from '../engine/request-parse.js';
 
 function basename(path: string): string {
   const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
@@ -12,8 +13,9 @@ export const requestVariables: VariableDef[] = [
   scalar('REQUEST_PROTOCOL', (tx) => tx.input.protocol),
   scalar('REQUEST_URI', (tx) => tx.uri),
   scalar('REQUEST_URI_RAW', (tx) => tx.input.uri),
-  scalar('REQUEST_FILENAME', (tx) => tx.path),
-  scalar('REQUEST_BASENAME', (tx) => basename(tx.path)),
+  // The path percent-decoded (as the web server maps it to a file); REQUEST_URI stays raw.
+  scalar('REQUEST_FILENAME', (tx) => percentDecode(tx.path)),
+  scalar('REQUEST_BASENAME', (tx) => basename(percentDecode(tx.path))),
   scalar('PATH_INFO', () => ''),
   scalar('QUERY_STRING', (tx) => tx.queryString),
   scalar('REQUEST_LINE', (tx) => `${tx.input.method} ${tx.input.uri} ${tx.input.protocol}`),

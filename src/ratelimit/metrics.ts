@@ -10,7 +10,6 @@ export interface RateLimitMetrics {
   storeErrors: Counter<'store' | 'reason'>;
   breakerState: Gauge<'store'>;
   decisions: Counter<'source' | 'domain' | 'code'>;
-  memoryKeys: Gauge;
   evictions: Counter;
 }
 
@@ -32,11 +31,6 @@ export function rateLimitMetrics(registry: Registry): RateLimitMetrics {
       name: 'portcullis_ratelimit_decisions_total',
       help: 'Rate-limit decisions by source (rls, check), domain or route, and code (ok, over_limit, shadow_over_limit, degraded, unavailable, invalid).',
       labelNames: ['source', 'domain', 'code'],
-      registers: [registry],
-    })),
-    memoryKeys: metric(registry, 'portcullis_ratelimit_memory_keys', () => new Gauge({
-      name: 'portcullis_ratelimit_memory_keys',
-      help: 'Counters held by the in-memory store (expired ones not yet reclaimed included).',
       registers: [registry],
     })),
     evictions: metric(registry, 'portcullis_ratelimit_memory_evictions_total', () => new Counter({

@@ -4,7 +4,7 @@
  * The value is read the way a browser's HTML tokenizer would read it in the places a value lands: in text (every
  * `<` that opens a tag is parsed, name and attributes, as the browser does, unclosed tags included), inside a
  * double- or single-quoted attribute value (whatever follows the first such quote is read as more attributes of
- * that tag), in an unquoted attribute value, and as a URL. It is script when it opens a script-capable element
+ * that tag), in an unquoted attribute value, in place of an attribute list, and as a URL. It is script when it opens a script-capable element
  * (script, iframe, object, embed, svg, style, ...), sets an event handler (`on...=`), gives a URL attribute a
  * javascript:/vbscript:/data: URL, or puts script into a style (`expression(`, `-moz-binding`). Plain markup such as
  * `<b>bold</b>` or `<a href="https://...">` is not script. Linear: each `<` is parsed once and parsing only moves
@@ -32,9 +32,10 @@ export function detectXSS(input: string): boolean {
     const at = input.indexOf(q);
     if (at !== -1 && scanAttributes(input, at + 1, '', true).xss) return true;
   }
-  // Unquoted attribute value: attributes after the first space.
+  // Unquoted attribute value (attributes after the first space), or the value is itself an attribute list.
   const sp = firstSpace(input);
   if (sp !== -1 && scanAttributes(input, sp + 1, '', true).xss) return true;
+  if (scanAttributes(input, 0, '', true).xss) return true;
   // URL context: the whole value used as a link.
   return isScriptUrl(input, 0, input.length);
 }
@@ -174,7 +175,8 @@ export function isScriptUrl(s: string, from: number, to: number): boolean {
   }
   if (k >= to || s.charCodeAt(k) !== 0x3a) return false;
   const rest = s.slice(k + 1, Math.min(to, k + 200));
-  if (scheme === 'javascript' || scheme === 'vbscript' || scheme === 'livescript') return /^\s*[^\s]/.test(rest) && /[(`=/\[.]|^\s*[a-z_$][\w$]*$/i.test(rest);
+  if (scheme === 'vbscript' || scheme === 'livescript') return /\S/.test(rest);
+  if (scheme === 'javascript') return /^\s*[^\s]/.test(rest) && /[(`=/\[.]|^\s*[a-z_$][\w$]*$/i.test(rest);
   // data: runs script as HTML, XML, SVG or JavaScript; images and plain text do not.
   if (scheme === 'data') return /^\s*(?:,|text\/(?:html|xml|javascript|ecmascript|xsl)|application\/(?:xhtml|xml|javascript|ecmascript|x-javascript)|image\/svg)/i.test(rest);
   return false;

@@ -92,6 +92,8 @@ describe('OpenAPI 3.0 document', () => {
     expect(await run(newPet({ name: 'Rex', kind: 'dog' }))).toEqual({ pass: true, notes: { operation: 'createPet' } });
     expect(errorsOf(await run(newPet({ name: 'Rex', kind: 'cow' })))).toEqual([{ location: 'body.kind', message: 'must be equal to one of the allowed values' }]);
     expect(errorsOf(await run(newPet({ kind: 'dog' })))).toEqual([{ location: 'body.name', message: "must have required property 'name'" }]);
+    // required but readOnly (server-assigned): required in responses only; still checked when sent.
+    expect(errorsOf(await run(newPet({ id: 'x', name: 'Rex', kind: 'dog' })))).toEqual([{ location: 'body.id', message: 'must be integer' }]);
     const form = (body: string) => newPet(body, { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect((await run(form('name=Rex&kind=cat&age=3'))).pass).toBe(true);
     expect(errorsOf(await run(form('name=Rex&kind=cat&age=0')))).toEqual([{ location: 'body.age', message: 'must be > 0' }]);

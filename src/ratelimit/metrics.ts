@@ -42,3 +42,21 @@ export function rateLimitMetrics(registry: Registry): RateLimitMetrics {
 }
 
 export const BREAKER_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/**
+ * Counts decisions through pre-bound label children: resolving labels on every call costs more than the
+ * counting, and the label values here are few and known.
+ */
+export function decisionCounter(metrics: RateLimitMetrics | undefined, source: 'rls' | 'check'): (domain: string, code: string) => void {
+  if (!metrics) return () => {};
+  const children = new Map<string, { inc(): void }>();
+  return (domain, code) => {
+    const key = `${domain}\u0000${code}`;
+    let child = children.get(key);
+    if (!child) {
+      child = metrics.decisions.labels(source, domain, code);
+      children.set(key, child);
+    }
+    child.inc();
+  };
+}

@@ -12,7 +12,7 @@ import type { CompiledDomain, CompiledLimit, FailMode } from './domain-config.js
 import { matchLimit } from './domain-config.js';
 import { rlsCounterKey, rlsTag } from './keys.js';
 import type { Limiter } from './limiter.js';
-import type { RateLimitMetrics } from './metrics.js';
+import { decisionCounter, type RateLimitMetrics } from './metrics.js';
 import type { RlsDescriptorStatus, RlsRequest, RlsResult } from './rls-types.js';
 import { unitMs } from './units.js';
 
@@ -38,7 +38,7 @@ function validHits(n: unknown): n is number {
 
 export function createShouldRateLimit(opts: RlsOptions): (req: RlsRequest) => Promise<RlsResult> {
   const { domains, limiter, metrics } = opts;
-  const count = (domain: string, code: string) => metrics?.decisions.inc({ source: 'rls', domain, code });
+  const count = decisionCounter(metrics, 'rls');
 
   return async function shouldRateLimit(req: RlsRequest): Promise<RlsResult> {
     // Validation first: nothing below may throw on hostile input.
@@ -180,7 +180,7 @@ export function createShouldRateLimit(opts: RlsOptions): (req: RlsRequest) => Pr
   };
 
   function countInvalid(r: RlsResult): RlsResult {
-    metrics?.decisions.inc({ source: 'rls', domain: '(invalid)', code: 'invalid' });
+    count('(invalid)', 'invalid');
     return r;
   }
 }

@@ -10,6 +10,7 @@ import type { AuthzRequest, DecisionContext, Outcome } from '../../pipeline/type
 import { ALGORITHMS, type Algorithm, type LimitOp, type LimitResult } from '../../ratelimit/algorithms.js';
 import type { FailMode } from '../../ratelimit/domain-config.js';
 import { routeCounterKey, routeTag } from '../../ratelimit/keys.js';
+import { decisionCounter } from '../../ratelimit/metrics.js';
 import type { RateLimitResource } from '../../ratelimit/section.js';
 import { UNIT_SECONDS } from '../../ratelimit/units.js';
 
@@ -71,7 +72,7 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
     const hide = spec.hideClientHeaders ?? false;
     const route = deps.route.name;
     const limiter = resource.limiter;
-    const decisions = resource.metrics.decisions;
+    const count = decisionCounter(resource.metrics, 'check');
 
     const twice = resource.domainsNamingRoute(route);
     if (twice.length > 0) {
@@ -101,11 +102,11 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
           const reason = `ratelimit.store_unavailable: ${outcome.reason}`;
           const notes = { ratelimit: { by: kind, failMode, degraded: outcome.reason } };
           if (failMode === 'closed') {
-            decisions.inc({ source: 'check', domain: route, code: 'unavailable' });
+            count(route, 'unavailable');
             return { pass: false, status: 503, code: 'ratelimit.store_unavailable', reason: `${reason} (${outcome.message})`, notes };
           }
           ctx.degraded.push(reason);
-          decisions.inc({ source: 'check', domain: route, code: 'degraded' });
+          count(route, 'degraded');
           return { pass: true, notes };
         }
         const results = outcome.results;
@@ -132,7 +133,7 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
         };
         const headers = hide ? undefined : clientHeaders(windows, results, tightest);
         if (overIndex >= 0) {
-          decisions.inc({ source: 'check', domain: route, code: 'over_limit' });
+          count(route, 'over_limit');
           const retryAfter = String(Math.max(1, Math.ceil(retryMs / 1000)));
           return {
             pass: false,
@@ -143,7 +144,7 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
             notes,
           };
         }
-        decisions.inc({ source: 'check', domain: route, code: 'ok' });
+        count(route, 'ok');
         return headers ? { pass: true, headers: { response: headers }, notes } : { pass: true, notes };
       },
     };

@@ -245,3 +245,20 @@ describe('domain configs: validation and sources', () => {
     expect(() => build({ domains: [{ file: 'missing.yaml' }] }, () => T0, deps)).toThrow(/cannot read .*missing\.yaml: ENOENT/);
   });
 });
+
+describe('metrics', () => {
+  it('counts decisions by source, domain and code, without caller-chosen labels', async () => {
+    const deps = makeDeps({ live: false });
+    const r = build({ domains: [{ domain: 'm', descriptors: [{ key: 'k', rate_limit: { unit: 'minute', requests_per_unit: 1 } }] }] }, () => T0, deps);
+    await r.shouldRateLimit(req('m', [['k', 'a']]));
+    await r.shouldRateLimit(req('m', [['k', 'a']]));
+    await r.shouldRateLimit(req('attacker-chosen-name', [['k', 'a']]));
+    await r.shouldRateLimit(req(''));
+    const metric = deps.metrics.getSingleMetric('portcullis_ratelimit_decisions_total')!;
+    const values = (await metric.get()).values.map((v) => [v.labels.domain, v.labels.code, v.value]);
+    expect(values).toEqual(expect.arrayContaining([['m', 'ok', 1], ['m', 'over_limit', 1], ['(unknown)', 'ok', 1], ['(invalid)', 'invalid', 1]]));
+    expect(JSON.stringify(values)).not.toContain('attacker');
+    // A recompiled policy on the same registry reuses the metrics instead of registering twice.
+    expect(() => build({}, () => T0, deps)).not.toThrow();
+  });
+});

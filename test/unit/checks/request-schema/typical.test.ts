@@ -58,13 +58,12 @@ describe('request-schema with the typical gateway schemas', () => {
 
   it('email: format email, 255 characters pass, 256 fail', async () => {
     const check = await compile();
-    const at = '@example.com';
-    const ok255 = 'a'.repeat(255 - at.length - 4) + '.' + 'bbb' + at;
-    expect(ok255.length).toBe(255);
-    expect((await run(check, post({ email: 'a'.repeat(64) + '@' + 'b'.repeat(63) + '.com', password: 'password1' }))).pass).toBe(true);
-    const long = 'x' + ok255;
-    expect(long.length).toBe(256);
-    expect(errorsOf(await run(check, post({ email: long, password: 'password1' }))).map((e) => e.message)).toContain('must NOT have more than 255 characters');
+    const email = (length: number) => 'a'.repeat(64) + '@' + 'b'.repeat(length - 64 - 1 - 4) + '.com';
+    expect(email(255)).toHaveLength(255);
+    expect((await run(check, post({ email: email(255), password: 'password1' }))).pass).toBe(true);
+    expect(errorsOf(await run(check, post({ email: email(256), password: 'password1' })))).toEqual([
+      { location: 'body.email', message: 'must NOT have more than 255 characters' },
+    ]);
     expect(errorsOf(await run(check, post({ email: 'not-an-email', password: 'password1' })))).toEqual([
       { location: 'body.email', message: 'must match format "email"' },
     ]);

@@ -105,7 +105,7 @@ export async function compileProvider(name: string, spec: JwtProviderSpec, deps:
     const bytes = spec.secretIsBase64 ? Buffer.from(text, 'base64') : Buffer.from(text, 'utf8');
     if (bytes.length === 0) throw new PolicyError(`${at}.secret`, 'the secret is empty');
     if (bytes.length < 32) deps.warn(`${at}.secret`, `the secret is ${bytes.length} bytes; HS256 wants at least 32`);
-    staticKeys.push(...(await importSecret(bytes, symmetric)));
+    staticKeys.push(...importSecret(bytes, symmetric));
   }
   m.keys.labels(name).set(staticKeys.length);
 
@@ -175,7 +175,7 @@ async function importStaticSource(source: KeySourceSpec, algorithms: readonly Al
     }
     const list = Array.isArray((doc as { keys?: unknown }).keys) ? ((doc as { keys: unknown[] }).keys) : [doc];
     const out: VerificationKey[] = [];
-    for (const jwk of list) out.push(...(await importPublicJwk(jwk as JWK, algorithms, list.length === 1 ? kid : undefined)));
+    for (const jwk of list) out.push(...importPublicJwk(jwk as JWK, algorithms, list.length === 1 ? kid : undefined));
     return out;
   }
   const { jwk, wasPrivate } = pemToJwk(trimmed);

@@ -131,7 +131,7 @@ export class RemoteKeys {
     for (const jwk of list.slice(0, 100)) {
       if (!jwk || typeof jwk !== 'object' || jwk.kty === 'oct') { skipped++; continue; }
       try {
-        keys.push(...(await importPublicJwk(jwk as JWK, this.opts.algorithms)));
+        keys.push(...importPublicJwk(jwk as JWK, this.opts.algorithms));
       } catch {
         skipped++;
       }

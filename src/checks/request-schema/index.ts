@@ -79,7 +79,7 @@ export const requestSchemaCheck: CheckFactory<RequestSchemaSpec> = {
           const m = doc.match(req.method, req.path);
           if (m.kind === 'operation') return finish(runPlan(m.operation.plan, req, m.pathParams, settings), { operation: m.operation.id });
           if (unknown === 'allow') return { pass: true, notes: { operation: null } };
-          if (m.kind === 'no-path') return deny('schema.operation_not_found', [{ location: 'path', message: "is not an operation of this API" }]);
+          if (m.kind === 'no-path') return deny('schema.operation_not_found', [{ location: 'path', message: 'is not an operation of this API' }]);
           const out = deny('schema.method_not_allowed', [{ location: 'method', message: `must be one of ${m.allowed.join(', ')}` }]);
           out.headers = { allow: m.allowed.join(', ') };
           return out;

@@ -10,7 +10,7 @@ import type { CounterReading, CounterStore } from './store.js';
 import { UNIT_SECONDS } from './units.js';
 
 export interface MemoryStoreOptions {
-  /** Most live counters kept (default 2,000,000). */
+  /** Most live counters kept (default 1,000,000: about 220 MB). */
   maxKeys?: number;
   /** How often the sweep runs (default 1000 ms); each run scans a tenth of the slots. */
   sweepIntervalMs?: number;
@@ -47,7 +47,7 @@ export class MemoryStore implements CounterStore {
   now: () => number = Date.now;
 
   constructor(opts: MemoryStoreOptions = {}) {
-    this.maxKeys = Math.max(1, opts.maxKeys ?? 2_000_000);
+    this.maxKeys = Math.max(1, opts.maxKeys ?? 1_000_000);
     this.onEvict = opts.onEvict;
     if (opts.live !== false) {
       this.timer = setInterval(() => this.sweep(Math.max(4096, Math.ceil(this.used / 10))), opts.sweepIntervalMs ?? 1000);

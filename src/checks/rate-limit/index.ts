@@ -3,7 +3,6 @@
  * (all must pass), counted in the policy's `ratelimit` store in one batch, keyed by consumer (falling back to
  * the client IP, as Kong does), client IP, a header, or the whole route.
  */
-import { createHash } from 'node:crypto';
 import type { CheckFactory } from '../../config/types.js';
 import { PolicyError } from '../../config/types.js';
 import type { AuthzRequest, DecisionContext, Outcome } from '../../pipeline/types.js';
@@ -26,8 +25,6 @@ export interface RateLimitCheckSpec {
   hideClientHeaders?: boolean;
 }
 
-// Header values are client-chosen: long ones are hashed so a counter id stays small.
-const MAX_KEY_VALUE = 128;
 
 interface Window {
   name: WindowName;
@@ -81,10 +78,10 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
 
     const subject = (req: AuthzRequest, ctx: DecisionContext): [kind: string, value: string] => {
       if (by === 'route') return ['route', route];
-      if (by === 'consumer' && ctx.identity?.principal) return ['consumer', bounded(ctx.identity.principal)];
+      if (by === 'consumer' && ctx.identity?.principal) return ['consumer', ctx.identity.principal];
       if (header) {
         const v = req.headers[header];
-        if (v !== undefined && v !== '') return [header, bounded(v)];
+        if (v !== undefined && v !== '') return [header, v];
       }
       return ['ip', req.clientIp];
     };
@@ -150,10 +147,6 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
     };
   },
 };
-
-function bounded(v: string): string {
-  return v.length <= MAX_KEY_VALUE ? v : `sha256:${createHash('sha256').update(v).digest('base64url')}`;
-}
 
 /** Kong's headers: per-window limit and remaining, plus the IETF draft trio from the tightest window. */
 function clientHeaders(windows: readonly Window[], results: readonly LimitResult[], tightest: number): Record<string, string> {

@@ -199,6 +199,18 @@ describe('ShouldRateLimit: hits, overrides, odd requests', () => {
     expect(response(await r.shouldRateLimit({ ...req('d', [['k', 'h']]), hitsAddend: 4294967295 })).overallCode).toBe('OVER_LIMIT');
   });
 
+  it('long, client-chosen values are counted by their digest: small counters, still distinct', async () => {
+    const r = build({ domains: [dom] });
+    const a = 'a'.repeat(4000);
+    const b = `${'a'.repeat(3999)}b`;
+    for (let i = 0; i < 10; i++) await r.shouldRateLimit(req('d', [['k', a]]));
+    expect(response(await r.shouldRateLimit(req('d', [['k', a]]))).overallCode).toBe('OVER_LIMIT');
+    expect(response(await r.shouldRateLimit(req('d', [['k', b]]))).overallCode).toBe('OK');
+    const report = await r.readCounters({ domain: 'd', entries: [{ key: 'k', value: a }] });
+    expect(report.key.length).toBeLessThan(80);
+    expect(report.counters[0]!.count).toBe(11);
+  });
+
   it('adds RateLimit-* response headers only when configured to', async () => {
     const plain = build({ domains: [dom] });
     expect(response(await plain.shouldRateLimit(req('d', [['k', 'a']]))).responseHeadersToAdd).toBeUndefined();

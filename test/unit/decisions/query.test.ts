@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { hexToIp, ipToHex, parseFilter, parseIpRange, parseStatsQuery, parseTime } from '../../../src/decisions/query.js';
 
@@ -83,5 +84,24 @@ describe('times and addresses', () => {
     const odd = parseIpRange('10.1.2.3/20')!;
     expect(hexToIp(odd.lo)).toBe('10.1.0.0');
     expect(hexToIp(odd.hi)).toBe('10.1.15.255');
+  });
+});
+
+describe('address parsing agrees with ipaddr.js', () => {
+  it.each([
+    '0.0.0.0', '255.255.255.255', '192.0.2.1', '10.20.30.40', '::', '::1', '2001:db8::1', '2001:DB8:0:0:8:800:200C:417A', 'fe80::', '::ffff:192.0.2.1',
+    '1:2:3:4:5:6:7:8', '1::8', '1:2:3:4:5:6::8', '64:ff9b::198.51.100.7', '2001:db8:85a3::8a2e:370:7334',
+  ])('%s', (ip) => {
+    const a = ipaddr.parse(ip);
+    const v6 = a.kind() === 'ipv4' ? (a as ipaddr.IPv4).toIPv4MappedAddress() : (a as ipaddr.IPv6);
+    expect(ipToHex(ip)).toBe(Buffer.from(v6.toByteArray()).toString('hex'));
+  });
+
+  it('reads the deprecated IPv4-compatible form as RFC 4291 does (ipaddr.js maps it)', () => {
+    expect(ipToHex('::192.0.2.1')).toBe('000000000000000000000000c0000201');
+  });
+
+  it.each(['256.1.1.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1.2.3.-4', ':::', '1:2:3:4:5:6:7:8:9', '1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7', '::1.2.3', 'abc', ''])('refuses %j', (ip) => {
+    expect(ipToHex(ip)).toBeUndefined();
   });
 });

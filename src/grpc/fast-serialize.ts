@@ -1,7 +1,8 @@
 /**
  * Serializers for the two responses sent on every call (CheckResponse, RateLimitResponse), writing the object
  * form the codec produces straight to bytes. proto-loader's generic path first builds a message object per
- * field (fromObject), then encodes it; for a typical allow with metadata that is several times the cost.
+ * field (fromObject), then encodes it; for a typical allow with metadata that costs about twice the CPU.
+ * Strings are written as well-formed UTF-8 (a lone surrogate becomes U+FFFD), which a proto3 parser requires.
  * Output is byte-identical to the generic path (a test holds them together); any shape the fast path does not
  * know falls back to the generic serializer, so it can never lose a field.
  */

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { fastCheckResponseSerializer, fastRateLimitResponseSerializer, type Serializer } from './fast-serialize.js';
 
 /**
  * proto-loader options, chosen for the codec:
@@ -60,10 +61,20 @@ export function loadGrpcDefinitions(): GrpcDefinitions {
     return def as grpc.ServiceDefinition;
   };
   cached = {
-    authorization: service(SERVICE_NAMES.authorization),
-    rateLimit: service(SERVICE_NAMES.rateLimit),
+    authorization: withResponseSerializer(service(SERVICE_NAMES.authorization), 'Check', fastCheckResponseSerializer),
+    rateLimit: withResponseSerializer(service(SERVICE_NAMES.rateLimit), 'ShouldRateLimit', fastRateLimitResponseSerializer),
     health: service(SERVICE_NAMES.health),
     packageDefinition,
   };
   return cached;
+}
+
+/**
+ * The service with one method's response serializer replaced by a direct writer (about half the CPU of
+ * proto-loader's fromObject + encode) that falls back to the generic one for shapes it does not know.
+ * Requests keep proto-loader's deserializer: a hand decoder measured no faster.
+ */
+function withResponseSerializer(def: grpc.ServiceDefinition, method: string, fast: (generic: Serializer) => Serializer): grpc.ServiceDefinition {
+  const m = def[method]!;
+  return { ...def, [method]: { ...m, responseSerialize: fast(m.responseSerialize as Serializer) } };
 }

@@ -2,7 +2,7 @@
  * Reads SecLang files into directives, following `Include` (files and globs, relative to the including file),
  * with include-cycle protection. Compile-time only (synchronous reads are fine here, never per request).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { SecLangError, tokenize, type Directive } from './tokenize.js';
 
@@ -42,7 +42,7 @@ export function loadSecLangText(text: string, file: string, depth = 0, seen: str
     if (depth >= MAX_DEPTH) throw new SecLangError(d.file, d.line, 'Include nested too deeply');
     const target = isAbsolute(d.args[0]!) ? d.args[0]! : resolve(dirname(file), d.args[0]!);
     const files = expandGlob(target);
-    if (files.length === 0 && !/[*?[]/.test(target)) throw new SecLangError(d.file, d.line, `Include: no such file ${d.args[0]}`);
+    if (!/[*?[]/.test(target) && !existsSync(target)) throw new SecLangError(d.file, d.line, `Include: no such file ${d.args[0]}`);
     for (const f of files) {
       if (seen.includes(f)) throw new SecLangError(d.file, d.line, `Include cycle through ${f}`);
       out.push(...loadSecLangFile(f, depth + 1, [...seen, file]));

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { compileByteRegex, V8_MAX_INPUT } from '../../../../src/checks/waf/regex/byte-regex.js';
+import { parseRegex } from '../../../../src/checks/waf/regex/ast.js';
+import { requiredLiterals } from '../../../../src/checks/waf/regex/prefilter.js';
+
+// CRS rule 942251 (paranoia 3): cubic backtracking in V8 on long runs of whitespace.
+const RULE_942251 = '(?i)\\W+\\d*?\\s*?\\bhaving\\b\\s*?[^\\s\\-]';
+
+describe('byte regexes', () => {
+  it('runs 942251 on 64 KiB of spaces in milliseconds (linear engine for long input)', () => {
+    const re = compileByteRegex(RULE_942251);
+    for (const input of [' '.repeat(65536), 'having' + ' '.repeat(65536), ' '.repeat(65536) + 'having']) {
+      const t0 = performance.now();
+      expect(re.test(input)).toBe(false);
+      expect(performance.now() - t0).toBeLessThan(250);
+    }
+    expect(re.test("1' having 1=1")).toBe(true);
+  });
+
+  it('keeps byte semantics: \\x{hh} is one byte, (?i) folds ASCII only, \\s is PCRE\'s', () => {
+    expect(compileByteRegex('\\x{c2}\\x{b4}').test('a\xc2\xb4b')).toBe(true);
+    const folded = compileByteRegex('(?i)\\x{c2}');
+    expect(folded.test('\xe2')).toBe(false); // Latin-1 letters never fold in byte mode
+    expect(compileByteRegex('(?i)abc').test('xABCx')).toBe(true);
+    expect(compileByteRegex('^\\s$').test('\x0b')).toBe(true);
+    expect(compileByteRegex('^\\s$').test('\xa0')).toBe(false);
+    expect(compileByteRegex('(?i:ab)c').test('ABc')).toBe(true);
+    expect(compileByteRegex('(?i:ab)c').test('ABC')).toBe(false);
+    expect(compileByteRegex('^(?i)up').test('UP')).toBe(true);
+    expect(compileByteRegex('a.b').test('a\nb')).toBe(true); // DOTALL, as CRS assumes
+    expect(compileByteRegex('[]a]').test(']')).toBe(true);
+  });
+
+  it('gives the same answers on short (V8) and long (re2js) inputs', () => {
+    const re = compileByteRegex('(?i)(?:union\\s+select|select\\s+from)');
+    const pad = 'x'.repeat(V8_MAX_INPUT);
+    for (const s of ['1 UNION  SELECT 2', 'select\tfrom t', 'selection from', 'unionselect']) {
+      expect(re.test(s + pad)).toBe(re.test(s));
+    }
+    expect(re.exec('a union select b')).toEqual(['union select']);
+    expect(re.exec(pad + 'a union select b')).toEqual(['union select']);
+  });
+
+  it('extracts capture groups (missing groups as empty strings)', () => {
+    expect(compileByteRegex('(a)(b)?c').exec('xacx')).toEqual(['ac', 'a', '']);
+  });
+
+  it('derives required literals that every match contains', () => {
+    const lits = (p: string) => requiredLiterals(parseRegex(p).node);
+    expect(lits('(?i)\\bhaving\\b')).toEqual(['having']);
+    expect(lits('foo|bar')?.sort()).toEqual(['bar', 'foo']);
+    expect(lits('a*')).toBeUndefined();
+    expect(lits('(?:ab)?cd')).toEqual(['cd']);
+  });
+
+  it('rejects constructs a linear engine cannot run', () => {
+    expect(() => compileByteRegex('(?=x)')).toThrow(/lookaround/);
+    expect(() => compileByteRegex('(a)\\1')).toThrow(/backreferences/);
+    expect(() => compileByteRegex('a++')).toThrow(/possessive/);
+    expect(() => compileByteRegex('(?P<n>a)')).toThrow(/named groups/);
+  });
+});

@@ -48,8 +48,8 @@ const TWO_CHAR_OPS = new Set(['<=', '>=', '<>', '!=', ':=', '||', '&&', '<<', '>
 const ONE_CHAR_OPS = '=<>!|&^~+-*/%:';
 
 /**
- * Reads a quoted string or identifier whose opening quote is at `start`; returns the index after the closing
- * quote and the contents. Doubled quotes are honoured, and backslash escapes as in MySQL unless turned off
+ * Reads a quoted string or identifier whose opening quote is at `start` (-1: a quote implied before the input);
+ * returns the index after the closing quote and the contents. Doubled quotes are honoured, and backslash escapes as in MySQL unless turned off
  * (standard SQL and SQLite have none).
  */
 export function readQuoted(s: string, start: number, quote: number, backslashEscapes = true): { end: number; value: string; open: boolean } {

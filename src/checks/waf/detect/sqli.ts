@@ -36,10 +36,10 @@ export function detectSQLi(input: string): SqliResult {
   for (const quote of [0x27, 0x22]) {
     if (input.indexOf(String.fromCharCode(quote)) === -1) continue;
     for (const backslash of escapes) {
-      // The value is read as if the statement's opening quote came right before it.
-      const str = readQuoted(String.fromCharCode(quote) + input, 0, quote, backslash);
+      // The value is read as if the statement's opening quote came right before it (at offset -1).
+      const str = readQuoted(input, -1, quote, backslash);
       if (str.open) continue;
-      const rest = lexSql(input, str.end - 1, MAX_TOKENS);
+      const rest = lexSql(input, str.end, MAX_TOKENS);
       const tokens: SqlToken[] = [{ kind: 's', value: str.value }, ...rest];
       fp = judgeAfterString(tokens);
       if (fp === undefined) fp = judgeObfuscation(rest);

@@ -27,15 +27,18 @@ export function detectXSS(input: string): boolean {
     }
     lt = input.indexOf('<', next);
   }
-  // Attribute contexts: the value breaks out of a quoted attribute and adds attributes of its own.
-  for (const q of ['"', "'", '`']) {
-    const at = input.indexOf(q);
-    if (at !== -1 && scanAttributes(input, at + 1, '', true).xss) return true;
+  // Every script attribute needs a value, so without '=' no attribute context can hold one.
+  if (input.indexOf('=') !== -1) {
+    // Attribute contexts: the value breaks out of a quoted attribute and adds attributes of its own.
+    for (const q of ['"', "'", '`']) {
+      const at = input.indexOf(q);
+      if (at !== -1 && scanAttributes(input, at + 1, '', true).xss) return true;
+    }
+    // Unquoted attribute value (attributes after the first space), or the value is itself an attribute list.
+    const sp = firstSpace(input);
+    if (sp !== -1 && scanAttributes(input, sp + 1, '', true).xss) return true;
+    if (scanAttributes(input, 0, '', true).xss) return true;
   }
-  // Unquoted attribute value (attributes after the first space), or the value is itself an attribute list.
-  const sp = firstSpace(input);
-  if (sp !== -1 && scanAttributes(input, sp + 1, '', true).xss) return true;
-  if (scanAttributes(input, 0, '', true).xss) return true;
   // URL context: the whole value used as a link.
   return isScriptUrl(input, 0, input.length);
 }
@@ -108,41 +111,40 @@ function scanAttributes(s: string, i: number, tag: string, breakout: boolean): S
       if (isSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d) break;
       i++;
     }
-    const name = s.slice(ns, i).toLowerCase();
     let j = i;
     while (j < n && isSpace(s.charCodeAt(j))) j++;
-    let value: string | undefined;
-    if (s.charCodeAt(j) === 0x3d) {
-      j++;
-      while (j < n && isSpace(s.charCodeAt(j))) j++;
-      const q = s.charCodeAt(j);
-      if (q === 0x22 || q === 0x27 || q === 0x60) {
-        const close = s.indexOf(String.fromCharCode(q), j + 1);
-        const end = close === -1 ? n : close;
-        value = s.slice(j + 1, end);
-        i = close === -1 ? n : close + 1;
-      } else {
-        let k = j;
-        while (k < n && !isSpace(s.charCodeAt(k)) && s.charCodeAt(k) !== 0x3e) k++;
-        value = s.slice(j, k);
-        i = k;
-      }
+    // An attribute without a value cannot carry script: skip it without building strings.
+    if (s.charCodeAt(j) !== 0x3d) continue;
+    const name = s.slice(ns, i).toLowerCase();
+    j++;
+    while (j < n && isSpace(s.charCodeAt(j))) j++;
+    let value: string;
+    const q = s.charCodeAt(j);
+    if (q === 0x22 || q === 0x27 || q === 0x60) {
+      const close = s.indexOf(String.fromCharCode(q), j + 1);
+      value = s.slice(j + 1, close === -1 ? n : close);
+      i = close === -1 ? n : close + 1;
+    } else {
+      let k = j;
+      while (k < n && !isSpace(s.charCodeAt(k)) && s.charCodeAt(k) !== 0x3e) k++;
+      value = s.slice(j, k);
+      i = k;
     }
     if (isScriptAttribute(tag, name, value, breakout)) return { xss: true, end: i };
   }
   return { xss: false, end: i };
 }
 
-function isScriptAttribute(tag: string, rawName: string, value: string | undefined, breakout: boolean): boolean {
+function isScriptAttribute(tag: string, rawName: string, value: string, breakout: boolean): boolean {
   // Quotes glued to a name after a broken attribute (`"onmouseover=`) are not part of what the browser acts on.
-  const name = localName(rawName.replace(/^["'`]+/, ''));
+  let start = 0;
+  while (start < rawName.length && (rawName[start] === '"' || rawName[start] === "'" || rawName[start] === '`')) start++;
+  const name = localName(start === 0 ? rawName : rawName.slice(start));
   if (name.length > 2 && name.startsWith('on') && isAlpha(name.charCodeAt(2))) {
-    if (value === undefined) return false;
     if (!breakout) return true;
-    // After a breakout, only real handlers with a script-like value: text like `6" onwards=` is not script.
+    // After a breakout, only real handlers or script-like values: text like `6" onwards=3` is not script.
     return EVENT_HANDLERS.has(name) || /[(`=]/.test(value);
   }
-  if (value === undefined) return false;
   if (name === 'style') return isScriptStyle(value);
   if (name === 'srcdoc') return !breakout || value.includes('<');
   if (URL_ATTRIBUTES.has(name) || (tag === 'meta' && name === 'content')) {

@@ -181,6 +181,11 @@ export class RedisStore implements CounterStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Never connected (check-config) or already down: nothing to say goodbye to.
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
     try {
       await this.client.quit();
     } catch {

@@ -81,7 +81,7 @@ describe('rate-limit check over gRPC', () => {
     const headers = Object.fromEntries(denied.denied_response.headers.map((h: { header: { key: string; value: string } }) => [h.header.key.toLowerCase(), h.header.value]));
     expect(Number(headers['retry-after'])).toBeGreaterThan(0);
     expect(headers['x-ratelimit-remaining-minute']).toBe('0');
-    const counters = await (await server.admin('/counters?route=user-routes&by=ip&value=192.0.2.44')).json();
+    const counters = (await (await server.admin('/counters?route=user-routes&by=ip&value=192.0.2.44')).json()) as { counters: unknown[] };
     expect(counters.counters).toEqual(expect.arrayContaining([expect.objectContaining({ window: 'MINUTE', count: 3 })]));
   });
 });

@@ -168,3 +168,14 @@ describe('Redis specifics', () => {
     expect(Math.min(counts[0]!.ok, counts[1]!.ok)).toBeGreaterThan(0);
   });
 });
+
+describe('check-config', () => {
+  it('a Redis store compiled for check-config (live: false) never connects', async () => {
+    const r = compileRateLimit({ store: { redis: { url: 'redis://127.0.0.1:6379', keyPrefix: `${prefix}cc:` } } } as never, makeDeps({ live: false }));
+    const client = (r.store as RedisStore).client;
+    await new Promise((res) => setTimeout(res, 50));
+    expect(client.status).toBe('wait');
+    await r.dispose();
+    expect(['end', 'wait']).toContain(client.status);
+  });
+});

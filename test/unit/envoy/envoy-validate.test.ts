@@ -194,3 +194,38 @@ describe('strict Envoy validation', () => {
     expect(out).toContain('no http filter named "envoy.filters.http.bufer"');
   });
 });
+
+describe('strictness over a whole rendering', () => {
+  it('notices a misspelling of any field of the committed envoy.yaml', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const rendered = parse(readFileSync(join(import.meta.dirname, '../../../envoy/envoy.yaml'), 'utf8')) as Obj;
+    expect(validateEnvoyConfig(rendered)).toEqual([]);
+    // Keys of these maps are names, not fields.
+    const MAPS = new Set(['typed_per_filter_config', 'context_extensions', 'typed_extension_protocol_options']);
+    const paths: Array<Array<string | number>> = [];
+    const walk = (v: unknown, path: Array<string | number>) => {
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+      else if (v && typeof v === 'object') {
+        const parentIsMap = MAPS.has(String(path[path.length - 1]));
+        for (const [k, x] of Object.entries(v)) {
+          if (!parentIsMap && k !== '@type') paths.push([...path, k]);
+          walk(x, [...path, k]);
+        }
+      }
+    };
+    walk(rendered, []);
+    expect(paths.length).toBeGreaterThan(100);
+    const missed: string[] = [];
+    for (const p of paths) {
+      const copy = structuredClone(rendered);
+      let parent: any = copy;
+      for (const k of p.slice(0, -1)) parent = parent[k];
+      const key = p[p.length - 1] as string;
+      parent[`${key}x`] = parent[key];
+      delete parent[key];
+      if (validateEnvoyConfig(copy).length === 0) missed.push(p.join('.'));
+    }
+    expect(missed).toEqual([]);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * The cost of keeping decisions: the same route and requests with the store off and with the SQLite store on.
+ * The store must keep at least 0.9 of the store-off throughput (compare the two rps ratios); the targets below
+ * say so against the baseline (0.9 x the store-off target).
+ */
+import { envoyCheckRequest, type BenchScenario } from '../scenario.js';
+
+const policy = (decisions: string) => `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0 }
+decisions: ${decisions}
+default: { action: deny, status: 404 }
+routes:
+  - name: users
+    match: { path: { prefix: /api/users } }
+    checks:
+      - headers: { require: { x-bench: true } }
+`;
+
+// One in eight requests is denied (missing header), so both verdicts and two codes reach the store.
+const request = (i: number) =>
+  envoyCheckRequest({
+    path: `/api/users/${i}?page=${i % 7}&token=t${i}`,
+    headers: { ...(i % 8 === 0 ? {} : { 'x-bench': '1' }), 'x-request-id': `bench-${i}`, authorization: `Bearer bench-token-${i}`, 'x-forwarded-for': `198.51.100.${i % 250}` },
+    sourceIp: `203.0.113.${i % 250}`,
+  });
+
+export const scenarios: BenchScenario[] = [
+  { name: 'decisions-store-off', target: 'check', policy: policy('{ sqlite: false, stdout: false }'), request, targets: { minThroughputRatio: 0.85 } },
+  {
+    name: 'decisions-sqlite',
+    target: 'check',
+    policy: policy('{ sqlite: ./decisions.db, stdout: false, queue: { max: 50000, batch: 1000, flushMs: 100 } }'),
+    request,
+    targets: { minThroughputRatio: 0.77 },
+  },
+];

@@ -25,7 +25,7 @@ function token(sub: string): string {
 const tokens = Array.from({ length: 32 }, (_, i) => token(`user-${i}`));
 
 function policy(cache: string): string {
-  return `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0 }
+  return `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0, httpAuthz: false }
 decisions: { stdout: false }
 default: { action: deny, status: 404 }
 identityHeaders: [x-user-id, x-user-roles, x-authenticated]

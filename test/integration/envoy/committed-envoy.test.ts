@@ -107,6 +107,17 @@ describe('render-envoy command', () => {
     expect(missing.stderr).toMatch(/cannot read policy file: ENOENT/);
   });
 
+  it('--check: exit 0 when the file is up to date, 1 (writing nothing) when it is not', async () => {
+    expect((await runCommand(['--config', POLICY, '--out', RENDERED, '--check'])).code).toBe(0);
+    const stale = join(dir, 'stale.yaml');
+    writeFileSync(stale, 'admin: {}\n');
+    const r = await runCommand(['--config', POLICY, '--out', stale, '--check']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/out of date: run portcullis render-envoy --config envoy\/portcullis\.yaml --out /);
+    expect(readFileSync(stale, 'utf8')).toBe('admin: {}\n');
+    await expect(runCommand(['--config', POLICY, '--check'])).rejects.toThrow(/--check needs --out/);
+  });
+
   it('cannot write where it is told: a clear error, exit 1', async () => {
     const r = await runCommand(['--config', POLICY, '--out', join(dir, 'no/such/dir/envoy.yaml')]);
     expect(r.code).toBe(1);

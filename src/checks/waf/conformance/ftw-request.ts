@@ -135,8 +135,10 @@ export function parseHttpRequest(raw: string): ParsedHttpRequest {
   let body = rest;
   if ((header('transfer-encoding') ?? '').toLowerCase().includes('chunked')) body = dechunk(rest);
   else {
+    // HTTP/1.1: without Content-Length or chunked framing a request has no body (RFC 9112 6.3).
     const cl = header('content-length');
-    if (cl !== undefined && /^\d+$/.test(cl.trim())) body = rest.slice(0, Number(cl.trim()));
+    if (cl === undefined) body = '';
+    else if (/^\d+$/.test(cl.trim())) body = rest.slice(0, Number(cl.trim()));
   }
   return { method, target, version, headers, body };
 }

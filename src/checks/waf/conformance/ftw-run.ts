@@ -54,7 +54,10 @@ export function envoyShapedInput(p: ParsedHttpRequest): WafInput {
     {
       method: p.method,
       path: Buffer.from(p.target, 'latin1').toString('utf8'),
-      headers: rest.map(([k, v]) => [k, Buffer.from(v, 'latin1')] as [string, Buffer]),
+      headers: [
+        ...(merged.has('host') ? [[':authority', Buffer.from(host, 'latin1')] as [string, Buffer]] : []),
+        ...rest.map(([k, v]) => [k, Buffer.from(v, 'latin1')] as [string, Buffer]),
+      ],
       body,
       authority: host,
       protocol: p.version,
@@ -83,8 +86,10 @@ export function envoyShapedInput(p: ParsedHttpRequest): WafInput {
   };
 }
 
+/** ModSecurity's log escaping: quotes and backslashes escaped, control and non-ASCII bytes as \xHH. */
 function esc(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\x00-\x1f\x7f-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** One ModSecurity-style error-log line for a matched rule. */

@@ -39,9 +39,12 @@ function resolve(tx: Transaction, target: CompiledTarget, exclusions: readonly T
     entries = def.get(tx);
     if (key?.regex) entries = entries.filter((e) => key.regex!.test(e.key));
   }
-  if (exclusions.length > 0 && def.collection) {
+  if (exclusions.length > 0) {
     const mine = exclusions.filter((x) => x.name === def.name);
-    if (mine.length > 0) entries = entries.filter((e) => !mine.some((x) => keyMatches(x.key, e.key)));
+    if (mine.length > 0) {
+      if (!def.collection) return mine.some((x) => !x.key) ? [] : entries;
+      entries = entries.filter((e) => !mine.some((x) => keyMatches(x.key, e.key)));
+    }
   }
   return entries;
 }

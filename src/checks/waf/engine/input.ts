@@ -34,13 +34,16 @@ const ENVOY_ADDED = new Set(['x-envoy-auth-partial-body', 'x-envoy-expected-rq-t
 export function wafInputFromRequest(req: AuthzRequest): WafInput {
   const headers: Array<[string, string]> = [];
   let sawHost = false;
+  let authority: string | undefined;
   for (const [name, value] of req.headerList) {
+    if (name === ':authority') authority = value;
     if (name.startsWith(':') || ENVOY_ADDED.has(name)) continue;
     if (name === 'host') sawHost = true;
     headers.push([name, toBytes(value)]);
   }
-  // HTTP/1 `Host` arrives as `:authority`; the rules expect to find it as a header.
-  if (!sawHost && req.authority) headers.unshift(['host', toBytes(req.authority)]);
+  // HTTP/1 `Host` arrives as `:authority` (possibly empty); the rules expect to find it as a header.
+  authority ??= req.authority || undefined;
+  if (!sawHost && authority !== undefined) headers.unshift(['host', toBytes(authority)]);
   const protocol = req.protocol || 'HTTP/1.1';
   return {
     method: req.method,

@@ -17,7 +17,15 @@ import type { Entry } from './types.js';
  */
 export function defaultProcessor(contentType: string | undefined): string {
   if (!contentType) return '';
-  const media = contentType.split(';')[0]!.trim().toLowerCase();
+  // Envoy joins repeated Content-Type headers with ","; XML and JSON win over the form types, as an engine
+  // whose XML/JSON selection runs after its default selection would decide.
+  const medias = contentType.split(',').map((part) => part.split(';')[0]!.trim().toLowerCase());
+  const kinds = medias.map(processorOf);
+  for (const k of ['XML', 'JSON']) if (kinds.includes(k)) return k;
+  return kinds[0] ?? '';
+}
+
+function processorOf(media: string): string {
   if (media === 'application/x-www-form-urlencoded') return 'URLENCODED';
   if (media === 'multipart/form-data') return 'MULTIPART';
   if (/^(?:application\/(?:soap\+)?|text\/)xml$/.test(media) || /^application\/[a-z0-9.-]+\+xml$/.test(media)) return 'XML';

@@ -79,7 +79,9 @@ export const htmlEntityDecode: TransformFn = (s) => {
       const start = j;
       while (j < s.length && (isHexForm ? hv(s.charCodeAt(j)) >= 0 : s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39)) j++;
       if (j > start) {
-        const v = parseInt(s.slice(start, Math.min(j, start + 8)), isHexForm ? 16 : 10);
+        // Leading zeros do not count; an overlong number saturates (C's strtol), then only the low byte is kept.
+        const digits = s.slice(start, j).replace(/^0+(?=.)/, '');
+        const v = digits.length > 8 ? 0xff : parseInt(digits, isHexForm ? 16 : 10);
         out += String.fromCharCode(v & 0xff);
         if (s[j] === ';') j++;
         i = j;

@@ -27,7 +27,7 @@ export interface CoreMetrics {
 const latencyBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
 export function createCoreMetrics(registry = new Registry(), withDefaults = true): CoreMetrics {
-  if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'portcullis_process_' });
+  if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'portcullis_' });
   return {
     registry,
     decisions: new Counter({ name: 'portcullis_decisions_total', help: 'Check decisions by route, verdict and code.', labelNames: ['route', 'verdict', 'code'], registers: [registry] }),

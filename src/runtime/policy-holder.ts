@@ -37,6 +37,7 @@ export async function loadAndCompile(file: string, opts: { crsDir?: string; logg
 export class PolicyHolder {
   #current: CompiledPolicy;
   #reloading: Promise<ReloadResult> | undefined;
+  #next: Promise<ReloadResult> | undefined;
   #watcher: FSWatcher | undefined;
   #debounce: NodeJS.Timeout | undefined;
   #lastError: string[] | undefined;
@@ -63,9 +64,19 @@ export class PolicyHolder {
     return this.#lastError;
   }
 
-  /** Reloads now; concurrent calls share one reload. */
+  /**
+   * Reloads now. A call that arrives while a reload runs gets the next reload, which starts when the running
+   * one ends and reads the file as it is then; calls arriving meanwhile share that next one.
+   */
   reload(reason: string): Promise<ReloadResult> {
-    this.#reloading ??= this.#doReload(reason).finally(() => {
+    if (this.#reloading) {
+      this.#next ??= this.#reloading.then(() => {
+        this.#next = undefined;
+        return this.reload(reason);
+      });
+      return this.#next;
+    }
+    this.#reloading = this.#doReload(reason).finally(() => {
       this.#reloading = undefined;
     });
     return this.#reloading;

@@ -49,12 +49,12 @@ describe('deadlines and load shedding', () => {
     const s = await slowServer();
     try {
       const started = Date.now();
-      const res = await s.check(slowReq(), { deadlineMs: 500 });
+      const res = await s.check(slowReq(), { deadlineMs: 1000 });
       const took = Date.now() - started;
       expect(codeOf(res)).toBe('server.deadline');
       expect(res.denied_response.status.code).toBe('ServiceUnavailable');
-      expect(took).toBeLessThan(500);
-      expect(took).toBeGreaterThan(350);
+      expect(took).toBeLessThan(1000);
+      expect(took).toBeGreaterThan(800);
     } finally {
       await s.close();
     }

@@ -49,8 +49,14 @@ export interface RecorderOptions {
 
 interface Queued {
   rec: DecisionRecord;
-  src: AuthzRequest | undefined;
+  /** The request (redaction reads its secrets at flush time), or its secrets taken at once. */
+  src: AuthzRequest | readonly string[] | undefined;
+  heldBytes: number;
 }
+
+// Holding requests until flush keeps their bodies alive; past this many body bytes, secrets are taken at once
+// and the request let go, so a stalled sink cannot pin gigabytes of bodies.
+const MAX_HELD_BODY_BYTES = 32 * 1024 * 1024;
 
 function recorderMetrics(registry: Registry) {
   return {
@@ -88,6 +94,7 @@ export async function createDecisionRecorder(spec: unknown, opts: RecorderOption
 
 class Recorder implements DecisionRecorder {
   private queue: Queued[] = [];
+  private heldBodyBytes = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private draining: Promise<void> | undefined;
@@ -114,7 +121,21 @@ class Recorder implements DecisionRecorder {
     if (this.closed) return this.drop('closed', 1);
     if (this.sinks.length === 0) return;
     if (this.queue.length >= this.cfg.queue.max) return this.drop('queue_full', 1);
-    this.queue.push({ rec, src: source });
+    let src: Queued['src'] = source;
+    let heldBytes = 0;
+    if (source?.body) {
+      if (this.heldBodyBytes + source.body.length > MAX_HELD_BODY_BYTES) {
+        try {
+          src = this.redactor.secretsOf(source);
+        } catch {
+          src = undefined;
+        }
+      } else {
+        heldBytes = source.body.length;
+        this.heldBodyBytes += heldBytes;
+      }
+    }
+    this.queue.push({ rec, src, heldBytes });
     if (this.queue.length >= this.cfg.queue.batch) {
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;
@@ -158,6 +179,7 @@ class Recorder implements DecisionRecorder {
   private encode(batch: Queued[]): EncodedRecord[] {
     const out: EncodedRecord[] = [];
     for (const q of batch) {
+      this.heldBodyBytes -= q.heldBytes;
       try {
         const rec = this.redactor.record(q.rec, q.src);
         out.push({ rec, json: JSON.stringify(rec) });

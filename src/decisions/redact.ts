@@ -38,8 +38,10 @@ function norm(name: string): string {
 }
 
 export interface Redactor {
-  /** A redacted copy of `rec`; `source`, when given, adds the request's own secret values to what is scrubbed. */
-  record(rec: DecisionRecord, source?: AuthzRequest): DecisionRecord;
+  /** A redacted copy of `rec`; `source` (the request, or its secret values) adds literal values to what is scrubbed. */
+  record(rec: DecisionRecord, source?: AuthzRequest | readonly string[]): DecisionRecord;
+  /** The literal secret values a request carries (see `secretValuesOf`). */
+  secretsOf(req: AuthzRequest): string[];
   /** True when a header, parameter or field of this name is redacted. */
   isSecretName(name: string): boolean;
   /** Scrubs credentials out of one free-text string. */
@@ -122,12 +124,14 @@ export function compileRedactor(spec: RedactSpec = {}): Redactor {
     })),
   });
 
+  const secretsOf = (req: AuthzRequest) => secretValuesOf(req, isSecretName, headerNames);
   return {
     isSecretName,
     text,
+    secretsOf,
     record(rec, source) {
       if (rec.type === 'ratelimit') return rls(rec);
-      return check(rec, source ? secretValuesOf(source, isSecretName, headerNames) : []);
+      return check(rec, source === undefined ? [] : Array.isArray(source) ? (source as readonly string[]) : secretsOf(source as AuthzRequest));
     },
   };
 }
@@ -171,15 +175,40 @@ export function secretValuesOf(req: AuthzRequest, isSecretName: (n: string) => b
   for (const [name, v] of Object.entries(req.headers)) if (!name.startsWith(':') && isSecretName(name)) add(v);
   if (req.headers.cookie !== undefined) for (const v of Object.values(req.cookies)) add(v);
   if (req.rawQuery) for (const [name, values] of Object.entries(req.query)) if (isSecretName(name)) values.forEach(add);
-  if (req.body && req.body.length > 0 && req.body.length <= MAX_BODY_SCAN) {
-    if (req.contentType === 'application/x-www-form-urlencoded') {
-      for (const [name, values] of Object.entries(req.formBody())) if (isSecretName(name)) values.forEach(add);
-    } else if (req.contentType.includes('json')) {
-      const parsed = req.jsonBody();
-      if (parsed.ok) collectJsonSecrets(parsed.value, isSecretName, add, 0);
+  if (req.body && req.body.length > 0) {
+    let done = false;
+    if (req.body.length <= MAX_BODY_SCAN && !req.bodyPartial) {
+      if (req.contentType === 'application/x-www-form-urlencoded') {
+        for (const [name, values] of Object.entries(req.formBody())) if (isSecretName(name)) values.forEach(add);
+        done = true;
+      } else if (req.contentType.includes('json')) {
+        const parsed = req.jsonBody();
+        if (parsed.ok) {
+          collectJsonSecrets(parsed.value, isSecretName, add, 0);
+          done = true;
+        }
+      }
     }
+    // A partial, oversized or unparsable body: read `"name": "value"` and `name=value` pairs from its text.
+    if (!done) scanBodyText(req.body.subarray(0, MAX_BODY_SCAN).toString('latin1'), isSecretName, add);
   }
   return [...found].sort((a, b) => b.length - a.length);
+}
+
+const BODY_JSON_PAIR = /"([^"\\]{1,64})"\s*:\s*"((?:[^"\\]|\\.){1,512})/g;
+const BODY_FORM_PAIR = /(?:^|[&\s])([A-Za-z0-9_.\-[\]]{1,64})=([^&\s]{1,512})/g;
+
+function scanBodyText(text: string, isSecretName: (n: string) => boolean, add: (v: unknown) => void): void {
+  for (const m of text.matchAll(BODY_JSON_PAIR)) if (isSecretName(m[1]!)) add(m[2]);
+  for (const m of text.matchAll(BODY_FORM_PAIR)) {
+    if (!isSecretName(m[1]!)) continue;
+    add(m[2]);
+    try {
+      add(decodeURIComponent(m[2]!.replace(/\+/g, ' ')));
+    } catch {
+      // Not valid percent-encoding: the raw text was added.
+    }
+  }
 }
 
 function collectJsonSecrets(v: unknown, isSecretName: (n: string) => boolean, add: (v: unknown) => void, depth: number): void {

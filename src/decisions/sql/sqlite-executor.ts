@@ -82,10 +82,9 @@ export class SqliteExecutor implements SqlExecutor {
       else p.reject(new SqliteError(m.message ?? 'sqlite error', m.code));
     });
     const fail = (err: Error) => {
-      // The first cause wins: a close, then the exit it causes, must still read "closed".
-      if (this.dead) return;
-      this.dead = err;
-      for (const p of this.pending.values()) p.reject(err);
+      // The first cause wins (a close, then the exit it causes, still reads "closed"); pending calls always end.
+      this.dead ??= err;
+      for (const p of this.pending.values()) p.reject(this.dead);
       this.pending.clear();
     };
     this.worker.on('error', (err) => fail(new SqliteError(`sqlite worker failed: ${err.message}`, 'WORKER')));

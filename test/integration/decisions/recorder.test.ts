@@ -58,7 +58,8 @@ describe('decision recorder', () => {
     const recs = sample(150);
     const t0 = performance.now();
     for (const r of recs) rec.record(r);
-    expect(performance.now() - t0).toBeLessThan(50);
+    // Loose bound: 150 pushes take well under a millisecond, but a loaded CI box can pause any process.
+    expect(performance.now() - t0).toBeLessThan(500);
     expect(rec.stats()).toMatchObject({ queued: 100, dropped: 50, droppedBy: { queue_full: 50 } });
     expect(await counter(metrics, 'portcullis_decision_records_dropped_total', { reason: 'queue_full' })).toBe(50);
     await rec.flush();
@@ -92,6 +93,28 @@ describe('decision recorder', () => {
     expect(lines.length).toBe(25);
     expect(lines.map((l) => (JSON.parse(l) as DecisionRecord).id)).toEqual(recs.map((r) => r.id));
     expect(rec.store()).toBeUndefined();
+  });
+
+  it('still scrubs request secrets when too many request bodies are queued to hold them all', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (b) => (text += b));
+    const rec = await createDecisionRecorder({ sqlite: false, stdout: true, queue: { max: 1000, batch: 1000, flushMs: 60_000 } }, { policyDir: tempDir(), metrics: new Registry(), stdout: out, ...quiet });
+    const pad = 'x'.repeat(200 * 1024);
+    const pw = (i: number) => `pw-${i}-Qz8vLk2`;
+    for (let i = 0; i < 200; i++) {
+      const req = makeRequest({ method: 'POST', path: '/login', body: { password: pw(i), pad } });
+      const verdict: Verdict = {
+        allow: false, status: 400, code: 'schema.body_invalid', setHeaders: {}, appendHeaders: {}, removeHeaders: [], responseHeaders: {}, metadata: {}, route: 'login', degraded: [],
+        checks: [{ name: 's', kind: 'request-schema', result: 'deny', ms: 1, reason: `value ${pw(i)} is too short` }],
+      };
+      rec.record(toCheckRecord(req, verdict, 10), req);
+    }
+    await rec.close();
+    const lines = text.trimEnd().split('\n');
+    expect(lines).toHaveLength(200);
+    for (let i = 0; i < 200; i++) expect(text).not.toContain(pw(i));
+    expect(lines[199]).toContain('value [redacted] is too short');
   });
 
   it('keeps retention running: rows beyond maxRows go away without being asked', async () => {

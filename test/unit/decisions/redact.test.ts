@@ -82,3 +82,13 @@ describe('redaction', () => {
     expect(rec.checks[0]!.notes.password).toBe('p-123456');
   });
 });
+
+describe('secrets of partial bodies', () => {
+  it('reads name/value pairs from a body Envoy cut short', () => {
+    const r = compileRedactor();
+    const req = makeRequest({ method: 'POST', path: '/p', headers: { 'content-type': 'application/json', 'x-envoy-auth-partial-body': 'true' }, body: '{"user":"a","password":"part-secret-99","note":"x' });
+    expect(r.secretsOf(req)).toContain('part-secret-99');
+    const form = makeRequest({ method: 'POST', path: '/p', headers: { 'content-type': 'text/plain' }, body: 'a=1&client_secret=s%2Fcr3t+v&b=2' });
+    expect(r.secretsOf(form)).toEqual(expect.arrayContaining(['s%2Fcr3t+v', 's/cr3t v']));
+  });
+});

@@ -82,9 +82,9 @@ function options(argv: string[]): Options {
   };
   return {
     filters: positionals,
-    rounds: int(values.rounds, 6, 1),
-    durationMs: int(values.duration, 1000, 100),
-    warmupMs: int(values.warmup, 250, 0),
+    rounds: int(values.rounds, 5, 1),
+    durationMs: int(values.duration, 800, 100),
+    warmupMs: int(values.warmup, 200, 0),
     concurrency: int(values.concurrency, 32, 1),
     connections: int(values.connections, 2, 1),
     json: values.json,

@@ -82,7 +82,7 @@ export async function startCandidate(
   const adminPort = await freePort();
   const child = spawn(
     process.execPath,
-    [...nodeArgs, join(root, 'bin', 'portcullis.js'), 'serve', '--config', policyFile, '--grpc', `127.0.0.1:${grpcPort}`, '--admin', `127.0.0.1:${adminPort}`],
+    [...nodeArgs, join(root, 'bin', 'portcullis.js'), 'serve', '--config', policyFile, '--grpc', `127.0.0.1:${grpcPort}`, '--admin', `127.0.0.1:${adminPort}`, '--http-authz', 'off'],
     { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const stderrTail = tail(child);

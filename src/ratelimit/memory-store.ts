@@ -1,9 +1,10 @@
 /**
  * The in-process counter store (the embedded default). State lives in parallel typed arrays indexed by a slot
- * number, with one Map from counter id to slot: about 32 bytes of numbers per counter plus the id string and the
- * Map entry, so a million live counters stay well under 250 MB. Expired slots are reclaimed by an incremental
- * sweep (a slice of the slots per tick) and reused; when `maxKeys` is reached the oldest counters are evicted
- * (counted in a metric), which can only make a limit more lenient, never stall or fail a request.
+ * number, with one Map per algorithm and window from counter id to slot: about 34 bytes of numbers per counter
+ * plus the id string and the Map entry, so a million live counters stay under 250 MB. Expired slots are
+ * reclaimed by an incremental sweep (a slice of the slots per tick) and reused; when `maxKeys` is reached,
+ * counters are evicted in slot order (roughly the oldest first; counted in a metric), which can only make a
+ * limit more lenient, never stall or fail a request.
  */
 import { fixedWindow, gcra, slidingWindow, windowStart, type Algorithm, type LimitOp, type LimitResult } from './algorithms.js';
 import type { CounterReading, CounterStore } from './store.js';
@@ -20,18 +21,25 @@ export interface MemoryStoreOptions {
   onEvict?: (n: number) => void;
 }
 
-const ALGO_CODE: Record<Algorithm, string> = { 'fixed-window': 'f', 'sliding-window': 's', gcra: 'g' };
-const CODE_ALGO: Record<string, Algorithm> = { f: 'fixed-window', s: 'sliding-window', g: 'gcra' };
+const ALGO_INDEX: Record<Algorithm, number> = { 'fixed-window': 0, 'sliding-window': 1, gcra: 2 };
+const ALGOS: readonly Algorithm[] = ['fixed-window', 'sliding-window', 'gcra'];
 
-function counterId(key: string, algorithm: Algorithm, windowMs: number): string {
-  return `${key}\u0001${ALGO_CODE[algorithm]}${windowMs}`;
+interface Table {
+  readonly index: number;
+  readonly map: Map<string, number>;
+  readonly algorithm: Algorithm;
+  readonly windowMs: number;
 }
 
 export class MemoryStore implements CounterStore {
   readonly kind = 'memory' as const;
   private readonly maxKeys: number;
-  private readonly index = new Map<string, number>();
+  // One map per (algorithm, window), so a lookup hashes the caller's key as is: no suffix to build per request.
+  private readonly tableIndex = new Map<number, number>();
+  private readonly tables: Table[] = [];
   private ids: Array<string | undefined> = [];
+  private tbl = new Uint16Array(1024);
+  private live = 0;
   // a: window start (fixed, sliding) or TAT (gcra); b: current count; c: previous count; exp: expiry (ms).
   private a = new Float64Array(1024);
   private b = new Float64Array(1024);
@@ -57,7 +65,18 @@ export class MemoryStore implements CounterStore {
 
   /** Live counters (including expired ones not yet reclaimed). */
   get size(): number {
-    return this.index.size;
+    return this.live;
+  }
+
+  private table(algorithm: Algorithm, windowMs: number, create: boolean): Table | undefined {
+    const id = windowMs * 3 + ALGO_INDEX[algorithm];
+    const i = this.tableIndex.get(id);
+    if (i !== undefined) return this.tables[i];
+    if (!create) return undefined;
+    const t: Table = { index: this.tables.length, map: new Map(), algorithm, windowMs };
+    this.tableIndex.set(id, this.tables.length);
+    this.tables.push(t);
+    return t;
   }
 
   apply(ops: readonly LimitOp[], now: number): LimitResult[] {
@@ -67,8 +86,8 @@ export class MemoryStore implements CounterStore {
   }
 
   private applyOne(op: LimitOp, now: number): LimitResult {
-    const id = counterId(op.key, op.algorithm, op.windowMs);
-    let slot = this.index.get(id);
+    const table = this.table(op.algorithm, op.windowMs, true)!;
+    let slot = table.map.get(op.key);
     if (slot !== undefined && this.exp[slot]! <= now) {
       this.a[slot] = 0;
       this.b[slot] = 0;
@@ -78,7 +97,7 @@ export class MemoryStore implements CounterStore {
     if (op.algorithm === 'gcra') {
       const { next, result } = gcra(slot === undefined ? 0 : this.a[slot]!, op, now);
       if (!op.dryRun && result.allowed) {
-        slot ??= this.allocate(id);
+        slot ??= this.allocate(table, op.key);
         this.a[slot] = next;
         this.exp[slot] = next;
       }
@@ -99,7 +118,7 @@ export class MemoryStore implements CounterStore {
     if (op.algorithm === 'fixed-window') {
       const { next, result } = fixedWindow(cur, op, now);
       if (!op.dryRun) {
-        slot ??= this.allocate(id);
+        slot ??= this.allocate(table, op.key);
         this.a[slot] = ws;
         this.b[slot] = next;
         this.c[slot] = 0;
@@ -109,7 +128,7 @@ export class MemoryStore implements CounterStore {
     }
     const { next, result } = slidingWindow(cur, prev, op, now);
     if (!op.dryRun && (result.allowed || slot !== undefined)) {
-      slot ??= this.allocate(id);
+      slot ??= this.allocate(table, op.key);
       this.a[slot] = ws;
       this.b[slot] = next;
       this.c[slot] = prev;
@@ -119,44 +138,65 @@ export class MemoryStore implements CounterStore {
     return result;
   }
 
-  private allocate(id: string): number {
+  private allocate(table: Table, key: string): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       if (this.used >= this.maxKeys) {
         const now = this.now();
-        // A full sweep at most once a second; otherwise make room by evicting the oldest counter.
+        // A full sweep at most once a second; otherwise make room by evicting a counter.
         if (now - this.lastFullSweep >= 1000) {
           this.lastFullSweep = now;
           this.sweep(this.used);
         }
-        slot = this.free.pop() ?? this.evictOldest();
+        slot = this.free.pop() ?? this.evictNext();
       } else {
         slot = this.used++;
         if (slot >= this.a.length) this.grow();
       }
     }
     // Keys arrive as trees of concatenated pieces; keeping one flat copy halves the memory per counter.
-    const flat = JSON.parse(JSON.stringify(id)) as string;
+    const flat = JSON.parse(JSON.stringify(key)) as string;
     this.ids[slot] = flat;
-    this.index.set(flat, slot);
+    this.tbl[slot] = table.index;
+    table.map.set(flat, slot);
+    this.live++;
     return slot;
   }
 
-  private evictOldest(): number {
-    const first = this.index.entries().next().value as [string, number];
-    this.index.delete(first[0]);
-    this.ids[first[1]] = undefined;
-    this.onEvict?.(1);
-    return first[1];
+  private release(slot: number): void {
+    const id = this.ids[slot];
+    if (id === undefined) return;
+    this.tables[this.tbl[slot]!]!.map.delete(id);
+    this.ids[slot] = undefined;
+    this.live--;
+  }
+
+  /** Frees the slot under the sweep cursor: slots are handed out in order, so that is roughly the oldest. */
+  private evictNext(): number {
+    for (;;) {
+      if (this.cursor >= this.used) this.cursor = 0;
+      const slot = this.cursor++;
+      if (this.ids[slot] === undefined) continue;
+      this.release(slot);
+      this.onEvict?.(1);
+      return slot;
+    }
   }
 
   private grow(): void {
     const cap = Math.min(Math.max(this.a.length * 2, 1024), Math.max(this.maxKeys, 1024));
-    for (const name of ['a', 'b', 'c', 'exp'] as const) {
+    const widen = (from: Float64Array) => {
       const next = new Float64Array(cap);
-      next.set(this[name]);
-      this[name] = next;
-    }
+      next.set(from);
+      return next;
+    };
+    this.a = widen(this.a);
+    this.b = widen(this.b);
+    this.c = widen(this.c);
+    this.exp = widen(this.exp);
+    const tbl = new Uint16Array(cap);
+    tbl.set(this.tbl);
+    this.tbl = tbl;
   }
 
   /** Reclaims expired counters among the next `count` slots. */
@@ -167,10 +207,8 @@ export class MemoryStore implements CounterStore {
     for (let k = 0; k < n; k++) {
       if (this.cursor >= this.used) this.cursor = 0;
       const slot = this.cursor++;
-      const id = this.ids[slot];
-      if (id !== undefined && this.exp[slot]! <= now) {
-        this.index.delete(id);
-        this.ids[slot] = undefined;
+      if (this.ids[slot] !== undefined && this.exp[slot]! <= now) {
+        this.release(slot);
         this.free.push(slot);
         reclaimed++;
       }
@@ -180,19 +218,18 @@ export class MemoryStore implements CounterStore {
 
   async read(key: string, _tag: string, now: number): Promise<CounterReading[]> {
     const out: CounterReading[] = [];
-    for (const [code, algorithm] of Object.entries(CODE_ALGO)) {
+    for (const algorithm of ALGOS) {
       for (const seconds of Object.values(UNIT_SECONDS)) {
         const windowMs = seconds * 1000;
-        const id = counterId(key, algorithm, windowMs);
-        const slot = this.index.get(`${key}\u0001${code}${windowMs}`);
+        const slot = this.table(algorithm, windowMs, false)?.map.get(key);
         if (slot === undefined || this.exp[slot]! <= now) continue;
         if (algorithm === 'gcra') {
-          out.push({ key: id, algorithm, windowMs, count: Math.max(0, this.a[slot]! - now) / windowMs, resetMs: Math.ceil(this.a[slot]! - now) });
+          out.push({ key, algorithm, windowMs, count: Math.max(0, this.a[slot]! - now) / windowMs, resetMs: Math.ceil(this.a[slot]! - now) });
           continue;
         }
         const ws = windowStart(now, windowMs);
         const count = this.a[slot] === ws ? this.b[slot]! : 0;
-        out.push({ key: id, algorithm, windowMs, count, resetMs: ws + windowMs - now });
+        out.push({ key, algorithm, windowMs, count, resetMs: ws + windowMs - now });
       }
     }
     return out;
@@ -200,13 +237,11 @@ export class MemoryStore implements CounterStore {
 
   async reset(key: string): Promise<number> {
     let removed = 0;
-    for (const code of Object.keys(CODE_ALGO)) {
+    for (const algorithm of ALGOS) {
       for (const seconds of Object.values(UNIT_SECONDS)) {
-        const id = `${key}\u0001${code}${seconds * 1000}`;
-        const slot = this.index.get(id);
+        const slot = this.table(algorithm, seconds * 1000, false)?.map.get(key);
         if (slot === undefined) continue;
-        this.index.delete(id);
-        this.ids[slot] = undefined;
+        this.release(slot);
         this.free.push(slot);
         removed++;
       }

@@ -9,7 +9,7 @@ import type { AuthzRequest, DecisionContext, Outcome } from '../../pipeline/type
 import { ALGORITHMS, type Algorithm, type LimitOp, type LimitResult } from '../../ratelimit/algorithms.js';
 import type { FailMode } from '../../ratelimit/domain-config.js';
 import { routeCounterKey, routeTag } from '../../ratelimit/keys.js';
-import { decisionCounter } from '../../ratelimit/metrics.js';
+import { boundDecisionCounter } from '../../ratelimit/metrics.js';
 import type { RateLimitResource } from '../../ratelimit/section.js';
 import { UNIT_SECONDS } from '../../ratelimit/units.js';
 
@@ -30,6 +30,10 @@ interface Window {
   name: WindowName;
   limit: number;
   windowMs: number;
+  /** Header names and the limit as text, built once. */
+  limitHeader: string;
+  remainingHeader: string;
+  limitText: string;
 }
 
 export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
@@ -59,7 +63,7 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
     for (const name of WINDOWS) {
       const limit = spec.limits[name];
       if (limit === undefined || limit === null) continue;
-      windows.push({ name, limit, windowMs: UNIT_SECONDS[name.toUpperCase() as keyof typeof UNIT_SECONDS] * 1000 });
+      windows.push({ name, limit, limitHeader: `x-ratelimit-limit-${name}`, remainingHeader: `x-ratelimit-remaining-${name}`, limitText: String(limit), windowMs: UNIT_SECONDS[name.toUpperCase() as keyof typeof UNIT_SECONDS] * 1000 });
     }
     if (windows.length === 0) throw new PolicyError(`${deps.at}.limits`, 'set at least one window (second, minute, hour, day, week, month, year)');
     const by = spec.by ?? 'consumer';
@@ -69,7 +73,12 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
     const hide = spec.hideClientHeaders ?? false;
     const route = deps.route.name;
     const limiter = resource.limiter;
-    const count = decisionCounter(resource.metrics, 'check');
+    const tally = {
+      ok: boundDecisionCounter(resource.metrics, 'check', route, 'ok'),
+      over: boundDecisionCounter(resource.metrics, 'check', route, 'over_limit'),
+      degraded: boundDecisionCounter(resource.metrics, 'check', route, 'degraded'),
+      unavailable: boundDecisionCounter(resource.metrics, 'check', route, 'unavailable'),
+    };
 
     const twice = resource.domainsNamingRoute(route);
     if (twice.length > 0) {
@@ -99,11 +108,11 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
           const reason = `ratelimit.store_unavailable: ${outcome.reason}`;
           const notes = { ratelimit: { by: kind, failMode, degraded: outcome.reason } };
           if (failMode === 'closed') {
-            count(route, 'unavailable');
+            tally.unavailable.n++;
             return { pass: false, status: 503, code: 'ratelimit.store_unavailable', reason: `${reason} (${outcome.message})`, notes };
           }
           ctx.degraded.push(reason);
-          count(route, 'degraded');
+          tally.degraded.n++;
           return { pass: true, notes };
         }
         const results = outcome.results;
@@ -130,7 +139,7 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
         };
         const headers = hide ? undefined : clientHeaders(windows, results, tightest);
         if (overIndex >= 0) {
-          count(route, 'over_limit');
+          tally.over.n++;
           const retryAfter = String(Math.max(1, Math.ceil(retryMs / 1000)));
           return {
             pass: false,
@@ -141,7 +150,7 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
             notes,
           };
         }
-        count(route, 'ok');
+        tally.ok.n++;
         return headers ? { pass: true, headers: { response: headers }, notes } : { pass: true, notes };
       },
     };
@@ -152,13 +161,15 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
 function clientHeaders(windows: readonly Window[], results: readonly LimitResult[], tightest: number): Record<string, string> {
   const h: Record<string, string> = {};
   for (let i = 0; i < windows.length; i++) {
-    h[`x-ratelimit-limit-${windows[i]!.name}`] = String(windows[i]!.limit);
-    h[`x-ratelimit-remaining-${windows[i]!.name}`] = String(results[i]!.remaining);
+    const w = windows[i]!;
+    h[w.limitHeader] = w.limitText;
+    h[w.remainingHeader] = String(results[i]!.remaining);
   }
   const t = results[tightest]!;
-  h['ratelimit-limit'] = String(windows[tightest]!.limit);
-  h['ratelimit-remaining'] = String(t.remaining);
+  const remaining = String(t.remaining);
+  h['ratelimit-limit'] = windows[tightest]!.limitText;
+  h['ratelimit-remaining'] = remaining;
   h['ratelimit-reset'] = String(Math.ceil(t.resetMs / 1000));
-  h['x-ratelimit-remaining'] = String(t.remaining);
+  h['x-ratelimit-remaining'] = remaining;
   return h;
 }

@@ -11,7 +11,7 @@ import type { CounterReading, CounterStore } from './store.js';
 import { UNIT_SECONDS } from './units.js';
 
 export interface MemoryStoreOptions {
-  /** Most live counters kept (default 1,000,000: about 220 MB). */
+  /** Most live counters kept (default 1,000,000: about 215 MB). */
   maxKeys?: number;
   /** How often the sweep runs (default 1000 ms); each run scans a tenth of the slots. */
   sweepIntervalMs?: number;

@@ -120,7 +120,12 @@ export class JwtProvider {
   async #keysFor(alg: Algorithm, kid: string | undefined): Promise<VerificationKey[]> {
     const found = this.#select(alg, kid);
     if (this.#p.remote.length === 0) return found;
-    if (found.length > 0 && (kid === undefined || found.some((k) => k.kid === kid))) return found;
+    if (found.length > 0) {
+      // Only kid-less keys matched (a JWKS without kids, or static keys): use them now, and let a refresh in
+      // the background pick up a key that may carry this kid, without making this request wait.
+      if (kid !== undefined && !found.some((k) => k.kid === kid)) for (const r of this.#p.remote) void r.refreshIfCool();
+      return found;
+    }
     // Unknown kid or no keys yet: one shared refresh per cool-down, waited for at most keyWait.
     const refreshes = this.#p.remote.map((r) => r.refreshIfCool());
     let timer: NodeJS.Timeout | undefined;

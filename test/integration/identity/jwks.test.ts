@@ -68,6 +68,23 @@ describe('jwt-auth with a JWKS URL on loopback', () => {
     expect(issuer.jwksHits).toBe(2);
   });
 
+  it('a JWKS without kids serves tokens that carry one, without waiting on a refresh', async () => {
+    const { publicJwk } = k1;
+    const { kid: _drop, ...noKid } = publicJwk;
+    const issuer = await startIssuer([noKid]);
+    cleanups.push(() => issuer.close());
+    const { providers } = await compileProviders({ main: { issuer: 'https://auth.example.com', keys: { jwks: `${issuer.url}/jwks.json` }, keyRefresh: { cooldown: '10ms' }, keyWait: '2s' } });
+    cleanups.push(() => providersSection.dispose!(providers));
+    const check = await compileCheck(providers, { provider: 'main' });
+    await new Promise((r) => setTimeout(r, 20));
+    issuer.delayMs = 1000;
+    const started = performance.now();
+    expect(await runWith(check, await tokenFor(k1))).toMatchObject({ pass: true });
+    expect(performance.now() - started).toBeLessThan(500);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(issuer.jwksHits).toBe(2); // a background refresh was started for the unseen kid
+  });
+
   it('a flood of made-up kids costs at most one fetch per cool-down', async () => {
     const { issuer, check } = await setup([k1], (i) => ({ issuer: 'https://auth.example.com', keys: { jwks: `${i.url}/jwks.json` }, keyRefresh: { cooldown: '1m' }, keyWait: '500ms' }));
     const before = issuer.jwksHits;

@@ -44,6 +44,15 @@ describe('jwt-auth: every supported algorithm', () => {
     });
   }
 
+  it('takes RSA keys as PKCS#1 PEM too', async () => {
+    const pkcs1 = rsa.publicKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    expect(pkcs1).toContain('BEGIN RSA PUBLIC KEY');
+    const { providers } = await compileProviders({ main: { issuer: ISSUER, keys: { pem: pkcs1 }, cache: false } });
+    const check = await compileCheck(providers, { provider: 'main' });
+    const token = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).sign(rsa.privateKey);
+    expect(await check.run(at(token), makeContext())).toMatchObject({ pass: true });
+  });
+
   it('refuses crit and b64 header parameters (no extensions are understood)', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const { providers } = await compileProviders({ main: { issuer: ISSUER, keys: { jwk: await exportJWK(publicKey) }, algorithms: ['ES256'] } });

@@ -7,19 +7,19 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { checkFactories } from '../checks/registry.js';
+import { envoyWarnings } from '../envoy/warnings.js';
 import { defaultRequestLimits, type RequestLimits } from '../pipeline/build-request.js';
 import { compileClientIp, type ClientIpResolver } from '../pipeline/client-ip.js';
 import { compileMatcher, templateParams, type RouteMatcher } from '../pipeline/route-table.js';
 import type { Check } from '../pipeline/types.js';
 import { parseDuration, parseSize } from '../lib/units.js';
+import { DEFAULT_INSPECT_BODY_BYTES, DEFAULT_MAX_BODY_BYTES } from './defaults.js';
 import { locatorOf } from './load.js';
 import type { LoadedPolicy, PolicySpec } from './policy-spec.js';
 import { resolveSecretValue } from './secrets.js';
 import { policySections } from './sections.js';
 import { PolicyError, type CheckFactory, type CompileDeps, type CompileOptions, type PolicySection, type SecretRef } from './types.js';
 
-export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
-export const DEFAULT_INSPECT_BODY_BYTES = 64 * 1024;
 
 export interface CompiledCheck {
   readonly check: Check;
@@ -173,6 +173,9 @@ export async function compilePolicy(loaded: LoadedPolicy, options: CompilePolicy
       }
     }
   }
+
+  // Timeouts and limits that would not hold under the Envoy the policy renders (check-config shows them).
+  warnings.push(...envoyWarnings(spec, { policyDir: loaded.dir }));
 
   if (errors.length > 0) {
     await Promise.allSettled(compiledSections.map(({ section, resource }) => section.dispose?.(resource)));

@@ -3,7 +3,7 @@
  * in milliseconds, rate-limit domains read. What Envoy cannot express is a PolicyError here.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { DEFAULT_INSPECT_BODY_BYTES, DEFAULT_MAX_BODY_BYTES } from '../config/compile.js';
+import { DEFAULT_INSPECT_BODY_BYTES, DEFAULT_MAX_BODY_BYTES } from '../config/defaults.js';
 import type { PolicySpec, RouteSpec } from '../config/policy-spec.js';
 import { PolicyError } from '../config/types.js';
 import { connectHost, durationMs, splitHostPort, type HostPort } from './format.js';

@@ -21,10 +21,11 @@ export interface HttpAuthzOptions {
 }
 
 /**
- * In this mode Envoy sends no source address. The client IP then comes from `x-envoy-external-address`
- * (Envoy sets it at the edge with use_remote_address and replaces any client copy; list it in
- * allowed_headers), or from `x-forwarded-for` when the policy says `clientIp: { from: xff }`. Without either,
- * it is the TCP peer, which is Envoy itself.
+ * In this mode Envoy sends no source address. With use_remote_address, Envoy appends the downstream peer to
+ * `x-forwarded-for` before filters run, so the right-most entry is the address Envoy saw: that is the "peer"
+ * here (`x-envoy-external-address` is set only for peers Envoy deems external, and internal clients may send
+ * their own). `clientIp: { from: xff, trustedHops: N }` applies to the header as usual. Without the header,
+ * the peer is the TCP peer, which is Envoy itself.
  */
 export function toRequestInput(req: IncomingMessage, body: Buffer | undefined, opts: HttpAuthzOptions): RequestInput {
   let path = req.url ?? '/';
@@ -40,8 +41,9 @@ export function toRequestInput(req: IncomingMessage, body: Buffer | undefined, o
   const authority = req.headers.host ?? '';
   const scheme = String(req.headers['x-forwarded-proto'] ?? 'http');
   list.unshift([':authority', authority], [':path', path], [':method', method], [':scheme', scheme]);
-  const external = req.headers['x-envoy-external-address'];
-  const peer = typeof external === 'string' && external ? external : req.socket.remoteAddress ?? '';
+  const xff = req.headers['x-forwarded-for'];
+  const lastHop = typeof xff === 'string' ? xff.slice(xff.lastIndexOf(',') + 1).trim() : '';
+  const peer = lastHop || req.socket.remoteAddress || '';
   const input: RequestInput = {
     method,
     path,

@@ -13,6 +13,8 @@ beforeAll(async () => {
   hang = createServer(() => {});
   await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
   jwks = `http://127.0.0.1:${(hang.address() as AddressInfo).port}/jwks.json`;
+  // Node loads its fetch implementation on first use, a pause a busy machine stretches; pay it here, not mid-test.
+  await fetch(jwks, { signal: AbortSignal.timeout(50) }).catch(() => undefined);
   const { privateKey } = await generateKeyPair('RS256');
   token = await new SignJWT({ sub: 'alice' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setIssuer('https://issuer.test').setIssuedAt().setExpirationTime('5m').sign(privateKey);
 });
@@ -54,7 +56,7 @@ describe('deadlines and load shedding', () => {
       expect(codeOf(res)).toBe('server.deadline');
       expect(res.denied_response.status.code).toBe('ServiceUnavailable');
       expect(took).toBeLessThan(1000);
-      expect(took).toBeGreaterThan(800);
+      expect(took).toBeGreaterThan(700);
     } finally {
       await s.close();
     }
@@ -75,6 +77,31 @@ describe('deadlines and load shedding', () => {
       for (const r of shed) expect(r.ms).toBeLessThan(Math.min(...slow.map((x) => x.ms)) / 2);
       expect(await (await s.admin('/metrics')).text()).toMatch(/portcullis_shed_total [1-9]/);
       // Capacity comes back once the slow calls are answered.
+      expect(codeOf(await s.check(envoyCheckRequest({ path: '/api/x' })))).toBe('jwt.missing');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('costs nothing lasting when clients disconnect mid-call', async () => {
+    const s = await slowServer();
+    try {
+      const grpc = await import('@grpc/grpc-js');
+      const { loadGrpcDefinitions } = await import('../../../src/grpc/protos.js');
+      const Client = grpc.makeGenericClientConstructor(loadGrpcDefinitions().authorization, 'a');
+      const client = new Client(`127.0.0.1:${s.grpcPort}`, grpc.credentials.createInsecure()) as any;
+      const calls = Array.from({ length: 2 }, () => client.Check(slowReq(), { deadline: Date.now() + 5000 }, () => {}));
+      await new Promise((r) => setTimeout(r, 100));
+      for (const c of calls) c.cancel();
+      client.close();
+      // The abandoned checks finish on their own; the in-flight count returns to zero and the server serves on.
+      let inflight = '';
+      for (let i = 0; i < 80; i++) {
+        inflight = /portcullis_inflight_checks (\d+)/.exec(await (await s.admin('/metrics')).text())?.[1] ?? '';
+        if (inflight === '0') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(inflight).toBe('0');
       expect(codeOf(await s.check(envoyCheckRequest({ path: '/api/x' })))).toBe('jwt.missing');
     } finally {
       await s.close();

@@ -30,7 +30,7 @@ const authz = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:
 describe('ext_authz HTTP service', () => {
   it('allows with 200, headers to add upstream, forged identity headers to remove, the principal and decision id', async () => {
     const res = await authz('/api/users?page=1', {
-      headers: { 'x-request-id': 'r-1', 'x-user-roles': 'admin', 'x-authenticated': 'true', host: 'api.example.com', 'x-envoy-external-address': '198.51.100.4' },
+      headers: { 'x-request-id': 'r-1', 'x-user-roles': 'admin', 'x-authenticated': 'true', host: 'api.example.com', 'x-forwarded-for': '198.51.100.4' },
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-user-id')).toBe('svc-user');
@@ -51,10 +51,10 @@ describe('ext_authz HTTP service', () => {
     expect(nf.status).toBe(404);
   });
 
-  it('judges the client IP from x-envoy-external-address, not the TCP peer (Envoy)', async () => {
-    const ok = await authz('/api/internal/x', { headers: { 'x-envoy-external-address': '10.1.2.3' } });
+  it('judges the client IP Envoy appended to x-forwarded-for, not the TCP peer (Envoy)', async () => {
+    const ok = await authz('/api/internal/x', { headers: { 'x-forwarded-for': '10.0.0.42, 10.1.2.3' } });
     expect(ok.status).toBe(200);
-    const denied = await authz('/api/internal/x', { headers: { 'x-envoy-external-address': '10.0.0.42' } });
+    const denied = await authz('/api/internal/x', { headers: { 'x-forwarded-for': '10.1.2.3, 10.0.0.42' } });
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as any).error).toBe('ip.denied');
     // Without the header the peer is Envoy itself (here 127.0.0.1), which the allow list does not admit.

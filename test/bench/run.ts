@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { loadGrpcDefinitions } from '../../src/grpc/protos.js';
 import { benchDir } from './paths.js';
 import { pin, pinningAvailable } from './pin.js';
-import { procAvailable } from './proc-cpu.js';
+import { cpuSeconds, procAvailable } from './proc-cpu.js';
 import type { LoadJob, LoadResult } from './protocol.js';
 import type { BenchScenario } from './scenario.js';
 import { startBaseline, startCandidate, type RunningServer } from './servers.js';
@@ -54,6 +54,8 @@ interface ScenarioReport {
   candidate?: Side;
   throughputRatio?: number;
   cpuRatio?: number;
+  /** Candidate CPU while idle (timers, background work), ms per second: it weighs on cpu/req at low rates. */
+  idleMsPerSec?: number;
   targets?: BenchScenario['targets'];
   verdicts: string[];
   error?: string;
@@ -170,6 +172,15 @@ function answerOf(target: 'check' | 'rls', sampleB64: string): string {
   }
 }
 
+/** CPU the process spends with no calls, after its start-up has settled. */
+async function idleCpu(pid: number): Promise<number> {
+  await new Promise((r) => setTimeout(r, 300));
+  const before = cpuSeconds(pid);
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 1000));
+  return ((cpuSeconds(pid) - before) * 1000) / ((Date.now() - t0) / 1000);
+}
+
 const rps = (r: LoadResult): number => (r.calls * 1000) / r.elapsedMs;
 const cpuPerReq = (r: LoadResult): number => (r.calls > 0 ? (r.cpuSeconds * 1e6) / r.calls : NaN);
 
@@ -210,6 +221,7 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.profile}`, `--cpu-prof-name=${s.name}.cpuprofile`);
     }
     candidate = await startCandidate(s.policy, dir, s.env, nodeArgs);
+    report.idleMsPerSec = await idleCpu(candidate.pid);
     if (opts.pin) pin(candidate.pid, SERVER_CPU);
   } catch (err) {
     report.error = `portcullis did not start: ${err instanceof Error ? err.message : String(err)}`;
@@ -256,7 +268,7 @@ const fmt = {
 };
 
 function table(reports: ScenarioReport[]): string {
-  const head = ['scenario', 'rpc', 'base rps', 'cand rps', 'rps ratio', 'base p50/p99 ms', 'cand p50/p99 ms', 'base cpu/req', 'cand cpu/req', 'cpu ratio', 'answer'];
+  const head = ['scenario', 'rpc', 'base rps', 'cand rps', 'rps ratio', 'base p50/p99 ms', 'cand p50/p99 ms', 'base cpu/req', 'cand cpu/req', 'cpu ratio', 'cand idle', 'answer'];
   const rows = reports.map((r) => {
     const t = r.targets ?? {};
     const tr = r.throughputRatio === undefined ? '-' : `${fmt.ratio(r.throughputRatio)}${t.minThroughputRatio !== undefined ? (r.throughputRatio >= t.minThroughputRatio ? ' ok' : ' MISS') + ` >=${t.minThroughputRatio}` : ''}`;
@@ -267,11 +279,11 @@ function table(reports: ScenarioReport[]): string {
       r.candidate ? `${fmt.ms(r.candidate.p50Ms)}/${fmt.ms(r.candidate.p99Ms)}` : '-',
       r.baseline ? `${fmt.int(r.baseline.cpuUsPerReq)} us` : '-',
       r.candidate ? `${fmt.int(r.candidate.cpuUsPerReq)} us` : '-',
-      cr, r.candidate?.answer ?? '-',
+      cr, r.idleMsPerSec === undefined ? '-' : `${r.idleMsPerSec.toFixed(1)} ms/s`, r.candidate?.answer ?? '-',
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const numeric = new Set([2, 3, 7, 8]);
+  const numeric = new Set([2, 3, 7, 8, 10]);
   const line = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
 }
@@ -315,7 +327,10 @@ async function main(): Promise<number> {
   for (const r of problems) {
     process.stdout.write(`\n${r.name}: ${[r.error, ...r.verdicts].filter(Boolean).join('; ')}\n`);
   }
-  process.stdout.write('\nrps ratio = candidate/baseline throughput (higher is better); cpu ratio = candidate/baseline server CPU per request (lower is better)\n');
+  process.stdout.write(
+    '\nrps ratio = candidate/baseline throughput (higher is better); cpu ratio = candidate/baseline server CPU per request (lower is better);\n' +
+      'cand idle = candidate CPU with no calls (background work; at R calls/s it adds idle/R to cpu/req)\n',
+  );
   if (opts.json) writeFileSync(opts.json, JSON.stringify({ options: opts, reports }, null, 2));
   return opts.strict && problems.length > 0 ? 1 : 0;
 }

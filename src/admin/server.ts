@@ -5,7 +5,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsOptions } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { closeHttp, listenHttp } from '../lib/http-listen.js';
 import type { AdminContext, AdminRequest, AdminResponse, AdminRoute } from './types.js';
 
 const MAX_BODY = 1024 * 1024;
@@ -100,22 +100,6 @@ export async function startAdminServer(ctx: AdminContext, opts: AdminServerOptio
     }
   };
   const server = opts.tls ? createHttpsServer(opts.tls, handler) : createHttpServer(handler);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    server,
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const port = await listenHttp(server, opts.host, opts.port);
+  return { server, port, close: () => closeHttp(server) };
 }

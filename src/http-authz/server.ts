@@ -5,7 +5,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { closeHttp, listenHttp } from '../lib/http-listen.js';
 import { decide } from '../pipeline/decide.js';
 import { denyVerdict } from '../pipeline/run.js';
 import { newDecisionId } from '../lib/ids.js';
@@ -83,26 +83,16 @@ export async function startHttpAuthzServer(app: ServerApp, opts: HttpAuthzServer
     });
   };
   const server = opts.tls ? createHttpsServer(httpsServerOptions(opts.tls), handler) : createHttpServer(handler);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  // Envoy keeps connections to its authorization service open; allow as many headers as the gRPC path does.
+  // Header counts and sizes are judged by the pipeline's limits, with a coded answer, as on the gRPC path.
   server.maxHeadersCount = 0;
   const stopWatching = opts.tls ? watchHttpsCertificates(server as import('node:tls').Server, opts.tls, app.logger) : () => {};
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  const port = await listenHttp(server, opts.host, opts.port);
   return {
     server,
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        stopWatching();
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    port,
+    close: () => {
+      stopWatching();
+      return closeHttp(server);
+    },
   };
 }

@@ -198,6 +198,9 @@ function summarize(target: 'check' | 'rls', results: LoadResult[]): Side {
   };
 }
 
+/** The candidate of the scenario under way, stopped on an interrupt as well. */
+let running: RunningServer | undefined;
+
 async function runScenario(s: BenchScenario, baseline: RunningServer, load: LoadGenerator, opts: Options, work: string): Promise<ScenarioReport> {
   const report: ScenarioReport = { name: s.name, target: s.target, targets: s.targets, verdicts: [] };
   let requests: string[];
@@ -221,6 +224,7 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.profile}`, `--cpu-prof-name=${s.name}.cpuprofile`);
     }
     candidate = await startCandidate(s.policy, dir, s.env, nodeArgs);
+    running = candidate;
     report.idleMsPerSec = await idleCpu(candidate.pid);
     if (opts.pin) pin(candidate.pid, SERVER_CPU);
   } catch (err) {
@@ -241,6 +245,7 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
     report.error = `${report.error ? `${report.error}; ` : ''}${err instanceof Error ? err.message : String(err)}`;
   } finally {
     await candidate?.stop();
+    running = undefined;
   }
   if (base.length > 0) report.baseline = summarize(s.target, base);
   if (cand.length > 0) report.candidate = summarize(s.target, cand);
@@ -307,6 +312,7 @@ async function main(): Promise<number> {
   const load = new LoadGenerator(opts.pin ? LOAD_CPU : undefined);
   const cleanup = async () => {
     load.stop();
+    await running?.stop();
     await baseline.stop();
     rmSync(work, { recursive: true, force: true });
   };

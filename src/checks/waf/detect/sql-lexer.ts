@@ -45,7 +45,7 @@ function isHex(c: number): boolean {
 }
 
 const TWO_CHAR_OPS = new Set(['<=', '>=', '<>', '!=', ':=', '||', '&&', '<<', '>>', '!<', '!>', '::', '->', '=>', '==', '^=', '|=', '&=', '+=', '-=', '*=', '/=', '%=']);
-const ONE_CHAR_OPS = '=<>!|&^~+-*/%:';
+const ONE_CHAR_OPS = '=<>!|&^~+-*/%';
 
 /**
  * Reads a quoted string or identifier whose opening quote is at `start` (-1: a quote implied before the input);

@@ -123,7 +123,10 @@ function isCondition(t: SqlToken[], i: number, allowLoneValue: boolean): boolean
     if (isBinaryOp(t[j])) {
       const after = t[j + 1];
       if (after === undefined) return t[i]!.kind !== 'n';
-      return isValue(after) || after.kind === 'f' || after.kind === '(' || isUnaryOp(after) || after.kind === 'k';
+      // `x is null`, `x is not 1`; prose has `it is totally ...`.
+      if (t[j]!.value === 'is') return after.kind === 'v' || after.value === 'not';
+      if (after.kind === 'k') return after.value === 'select' || after.value === 'exists' || after.value === 'case';
+      return isValue(after) || after.kind === 'f' || after.kind === '(' || isUnaryOp(after);
     }
     if (allowLoneValue && t[i]!.kind !== 'n' && (isEnd(t, j) || kindAt(t, j) === 'L')) return true;
     return false;
@@ -172,6 +175,7 @@ function judgeContinuation(t: SqlToken[], i: number, afterString: boolean): numb
     case 'o':
       if (POSTFIX_OPERATORS.has(tok.value)) return isEnd(t, i + 1) || kindAt(t, i + 1) === 'L' ? i + 2 : -1;
       if (tok.value === 'in') return kindAt(t, i + 1) === '(' ? i + 3 : -1;
+      if (tok.value === 'collate') return kindAt(t, i + 2) === 'c' || kindAt(t, i + 2) === ';' || isEnd(t, i + 2) ? i + 2 : -1;
       if (tok.value === 'is') return kindAt(t, i + 1) === 'v' || valueAt(t, i + 1) === 'not' ? i + 2 : -1;
       if (tok.value === 'not') return isCondition(t, i + 1, true) ? i + 3 : -1;
       if (tok.value === 'between') return isValue(t[i + 1]) && kindAt(t, i + 2) === 'L' ? i + 3 : -1;
@@ -180,9 +184,16 @@ function judgeContinuation(t: SqlToken[], i: number, afterString: boolean): numb
       {
         const next = t[i + 1];
         if (next === undefined) return -1;
-        if (isValue(next) || next.kind === 'f' || next.kind === '(' || isUnaryOp(next)) return i + 2;
+        if (next.kind === 'f' || next.kind === '(' || isUnaryOp(next)) return i + 2;
         if (next.kind === 'k' && (next.value === 'select' || next.value === 'case' || next.value === 'exists')) return i + 2;
-        return -1;
+        if (!isValue(next)) return -1;
+        if (COMPARISONS.has(tok.value)) return i + 2;
+        // Arithmetic between a string and a plain value (`a "-" character`) is common in prose; it is an
+        // injection when the value itself opens by closing the string (`" | type ...`) or a variable follows.
+        if (!afterString) return -1;
+        if (t[0]?.value === '' || next.kind === 'v') return i + 2;
+        // ...or when a comment or `;` then cuts off the rest of the statement (`x'|email--`).
+        return kindAt(t, i + 2) === 'c' || kindAt(t, i + 2) === ';' ? i + 3 : -1;
       }
     case 'f':
       return ATTACK_FUNCTIONS.has(tok.value) ? i + 2 : -1;

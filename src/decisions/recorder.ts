@@ -106,6 +106,7 @@ class Recorder implements DecisionRecorder {
   private readonly redactor;
   private retentionTimer: NodeJS.Timeout | undefined;
   private retaining: Promise<void> | undefined;
+  private retentionPasses = 0;
 
   constructor(private readonly cfg: DecisionsConfig, private readonly sinks: BatchSink[], private readonly opts: RecorderOptions) {
     this.m = recorderMetrics(opts.metrics);
@@ -217,6 +218,7 @@ class Recorder implements DecisionRecorder {
         if (!s.store) continue;
         try {
           const r = await s.store.retain(Date.now(), maxAgeMs, maxRows);
+          if (++this.retentionPasses % 20 === 0) await s.store.optimize();
           if (r.deleted > 0) this.m.retained.inc({ store: s.name }, r.deleted);
           this.m.rows.set({ store: s.name }, r.rows);
           again ||= r.more;

@@ -8,7 +8,7 @@ export interface BatchSink {
   write(batch: readonly EncodedRecord[]): Promise<void>;
   close(): Promise<void>;
   /** Present on stores: what queries and retention use. */
-  readonly store?: DecisionStore & Pick<SqlDecisionStore, 'retain'>;
+  readonly store?: DecisionStore & Pick<SqlDecisionStore, 'retain' | 'optimize'>;
 }
 
 export function storeSink(name: 'sqlite' | 'postgres', store: SqlDecisionStore): BatchSink {

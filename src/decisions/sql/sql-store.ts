@@ -44,8 +44,16 @@ export class SqlDecisionStore implements DecisionStore {
   static async open(ex: SqlExecutor, t: TableNames, opts: { readonly?: boolean } = {}): Promise<SqlDecisionStore> {
     const store = new SqlDecisionStore(ex, t);
     if (opts.readonly) await store.checkVersion();
-    else await store.migrate();
+    else {
+      await store.migrate();
+      await store.optimize();
+    }
     return store;
+  }
+
+  /** Refreshes the planner's statistics (SQLite; PostgreSQL's autovacuum does its own), bounded to stay cheap. */
+  async optimize(): Promise<void> {
+    if (this.ex.dialect === 'sqlite') await this.ex.exec('PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;');
   }
 
   private async tableExists(name: string): Promise<boolean> {
@@ -125,27 +133,36 @@ export class SqlDecisionStore implements DecisionStore {
     return deltas.rows().filter((l) => l.rows.length > 0).map((l) => ({ insert: `${rollupTable(this.t, l.level)} AS r`, columns: ROLLUP_COLUMNS, rows: l.rows, tail: this.rollupTail.get(l.level)! }));
   }
 
-  private where(f: DecisionFilter, opts: { since?: number; until?: number; skipVerdict?: boolean } = {}): { sql: string; params: unknown[] } {
+  private where(f: DecisionFilter, opts: { since?: number; until?: number; skipVerdict?: boolean; skipRule?: boolean } = {}): { sql: string; params: unknown[] } {
     const c: string[] = [];
     const p: unknown[] = [];
     const since = opts.since ?? f.since;
     const until = opts.until ?? f.until;
-    if (since !== undefined) { c.push('ts >= ?'); p.push(since); }
-    if (until !== undefined && until !== FOREVER) { c.push('ts < ?'); p.push(until); }
-    if (f.verdict && !opts.skipVerdict) { c.push('verdict = ?'); p.push(f.verdict); }
-    if (f.type) { c.push('type = ?'); p.push(f.type); }
-    if (f.route !== undefined) { c.push('route = ?'); p.push(f.route); }
-    if (f.code !== undefined) { c.push('code = ?'); p.push(f.code); }
-    if (f.ip) { c.push('ip >= ? AND ip <= ?'); p.push(f.ip.lo, f.ip.hi); }
-    if (f.principal !== undefined) { c.push('principal = ?'); p.push(f.principal); }
-    if (f.requestId !== undefined) { c.push('request_id = ?'); p.push(f.requestId); }
-    if (f.ruleId !== undefined) { c.push(`id IN (SELECT decision_id FROM ${this.t.rules} WHERE rule_id = ?)`); p.push(f.ruleId); }
+    if (since !== undefined) { c.push('d.ts >= ?'); p.push(since); }
+    if (until !== undefined && until !== FOREVER) { c.push('d.ts < ?'); p.push(until); }
+    if (f.verdict && !opts.skipVerdict) { c.push('d.verdict = ?'); p.push(f.verdict); }
+    if (f.type) { c.push('d.type = ?'); p.push(f.type); }
+    if (f.route !== undefined) { c.push('d.route = ?'); p.push(f.route); }
+    if (f.code !== undefined) { c.push('d.code = ?'); p.push(f.code); }
+    if (f.ip) { c.push('d.ip >= ? AND d.ip <= ?'); p.push(f.ip.lo, f.ip.hi); }
+    if (f.principal !== undefined) { c.push('d.principal = ?'); p.push(f.principal); }
+    if (f.requestId !== undefined) { c.push('d.request_id = ?'); p.push(f.requestId); }
+    if (f.ruleId !== undefined && !opts.skipRule) { c.push(`d.id IN (SELECT decision_id FROM ${this.t.rules} WHERE rule_id = ?)`); p.push(f.ruleId); }
     return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params: p };
   }
 
   async query(f: DecisionFilter): Promise<DecisionRecord[]> {
+    if (f.ruleId !== undefined) {
+      // Walk the rule's matches newest first and stop at the limit, rather than collecting every match.
+      const w = this.where(f, { skipRule: true });
+      const rows = await this.ex.all<{ record: unknown }>(
+        `SELECT d.record AS record FROM ${this.t.rules} r JOIN ${this.t.decisions} d ON d.id = r.decision_id ${w.sql ? `${w.sql} AND` : 'WHERE'} r.rule_id = ? ORDER BY r.ts DESC LIMIT ?`,
+        [...w.params, f.ruleId, f.limit],
+      );
+      return rows.map((r) => parseRecord(r.record));
+    }
     const w = this.where(f);
-    const rows = await this.ex.all<{ record: unknown }>(`SELECT record FROM ${this.t.decisions} ${w.sql} ORDER BY ts DESC LIMIT ?`, [...w.params, f.limit]);
+    const rows = await this.ex.all<{ record: unknown }>(`SELECT d.record AS record FROM ${this.t.decisions} d ${w.sql} ORDER BY d.ts DESC LIMIT ?`, [...w.params, f.limit]);
     return rows.map((r) => parseRecord(r.record));
   }
 
@@ -185,7 +202,7 @@ export class SqlDecisionStore implements DecisionStore {
           const sel = dims.map((d) => `${rawDim(d)} AS d_${d}`);
           const w = this.where(q, { since: s.from, until: s.to });
           const group = [...dims.map((d) => `d_${d}`), 'verdict', 'latb'].join(', ');
-          const rows = await this.ex.all<Record<string, unknown>>(`SELECT ${[...sel, 'verdict', 'latb', 'COUNT(*) AS n'].join(', ')} FROM ${this.t.decisions} ${w.sql} GROUP BY ${group}`, w.params);
+          const rows = await this.ex.all<Record<string, unknown>>(`SELECT ${[...sel, 'd.verdict AS verdict', 'd.latb AS latb', 'COUNT(*) AS n'].join(', ')} FROM ${this.t.decisions} d ${w.sql} GROUP BY ${group}`, w.params);
           for (const r of rows) {
             const n = Number(r.n);
             const b = Number(r.latb);
@@ -236,10 +253,10 @@ export class SqlDecisionStore implements DecisionStore {
     if (q.verdict === 'allow') return { principals: [], clientIps: [] };
     const w = this.where(q, { skipVerdict: true });
     // The literal `verdict = 'deny'` matches the partial indexes' own condition, so the planner can use them.
-    const cond = (col: string) => `${w.sql ? `${w.sql} AND` : 'WHERE'} verdict = 'deny' AND ${col} IS NOT NULL`;
+    const cond = (col: string) => `${w.sql ? `${w.sql} AND` : 'WHERE'} d.verdict = 'deny' AND d.${col} IS NOT NULL`;
     const [principals, ips] = await Promise.all([
-      this.ex.all<{ v: string; n: number }>(`SELECT principal AS v, COUNT(*) AS n FROM ${this.t.decisions} ${cond('principal')} GROUP BY principal ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]),
-      this.ex.all<{ v: string; n: number }>(`SELECT ip AS v, COUNT(*) AS n FROM ${this.t.decisions} ${cond('ip')} GROUP BY ip ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]),
+      this.ex.all<{ v: string; n: number }>(`SELECT d.principal AS v, COUNT(*) AS n FROM ${this.t.decisions} d ${cond('principal')} GROUP BY d.principal ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]),
+      this.ex.all<{ v: string; n: number }>(`SELECT d.ip AS v, COUNT(*) AS n FROM ${this.t.decisions} d ${cond('ip')} GROUP BY d.ip ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]),
     ]);
     return {
       principals: principals.map((r) => ({ principal: r.v, count: Number(r.n) })),
@@ -325,13 +342,9 @@ export class SqlDecisionStore implements DecisionStore {
   }
 }
 
+/** Plain columns (NULL reads as "" in the groups), so the covering indexes can stream groups in order. */
 function rawDim(d: StatsDimension): string {
-  switch (d) {
-    case 'code': return `COALESCE(code, '')`;
-    case 'principal': return `COALESCE(principal, '')`;
-    case 'clientIp': return `COALESCE(ip, '')`;
-    default: return d;
-  }
+  return d === 'clientIp' ? 'd.ip' : `d.${d}`;
 }
 
 function summarize(key: StatsGroup['key'], allow: number, deny: number, hist: number[]): StatsGroup {

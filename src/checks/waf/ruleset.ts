@@ -10,6 +10,7 @@ import { compileDirectives, type CompiledRuleSet } from './engine/compile.js';
 import type { EngineMode } from './engine/types.js';
 import { expandGlob, loadSecLangFile, loadSecLangText } from './seclang/load.js';
 import type { Directive } from './seclang/tokenize.js';
+import { literalIndex } from './regex/literal-index.js';
 
 export interface CrsSpec {
   /** CRS directory (holding `rules/`); `--crs-dir` / `PORTCULLIS_CRS_DIR` take precedence. */
@@ -151,6 +152,7 @@ export function buildRuleSet(name: string, spec: RuleSetSpec, opts: BuildOptions
     },
     { jsonDepthLimit: spec.maxBodyDepth ?? 256, argumentsLimit: spec.limits?.maxArgs ?? 1000 },
   );
+  literalIndex.freeze();
   return {
     name,
     compiled,

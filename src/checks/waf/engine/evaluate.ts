@@ -21,14 +21,18 @@ function keyMatches(ex: TargetExclusion['key'], key: string): boolean {
   return ex.regex!.test(key);
 }
 
+const NO_EXCLUSIONS: TargetExclusion[] = [];
+
 function exclusionsFor(tx: Transaction, rule: CompiledRule): TargetExclusion[] {
   let list = rule.exclusions;
-  const byId = tx.targetRemovalsById.get(rule.id);
-  if (byId) list = list.concat(byId);
+  if (tx.targetRemovalsById.size > 0) {
+    const byId = tx.targetRemovalsById.get(rule.id);
+    if (byId) list = list.concat(byId);
+  }
   if (tx.targetRemovalsByTag.length > 0) {
     for (const t of tx.targetRemovalsByTag) if (rule.tags.includes(t.tag)) list = list.concat([t.exclusion]);
   }
-  return list;
+  return list.length === 0 ? NO_EXCLUSIONS : list;
 }
 
 function resolve(tx: Transaction, target: CompiledTarget, exclusions: readonly TargetExclusion[]): readonly Entry[] {
@@ -90,14 +94,12 @@ function runSetvars(tx: Transaction, rule: CompiledRule): void {
   }
 }
 
-function setRuleContext(tx: Transaction, rule: CompiledRule, starter: CompiledRule): void {
-  tx.rule = { id: starter.id, phase: starter.phase, msg: starter.msg?.text, severity: starter.severity };
-  void rule;
-}
 
 /** Evaluates one rule (not its chain); returns its matches (empty array = no match). */
+const NO_MATCH: Match[] = [];
+
 function evalRule(tx: Transaction, rule: CompiledRule): Match[] {
-  const matches: Match[] = [];
+  let matches: Match[] = NO_MATCH;
   const op = rule.operator;
   if (!op) {
     runSetvars(tx, rule);
@@ -114,7 +116,7 @@ function evalRule(tx: Transaction, rule: CompiledRule): Match[] {
       const v = steps[steps.length - 1]!;
       let ok = op.fn(tx, v, rule.capture);
       if (op.negated) ok = !ok;
-      if (ok) record(tx, rule, matches, name, v);
+      if (ok) matches = record(tx, rule, matches, name, v);
       continue;
     }
     for (const e of entries) {
@@ -128,30 +130,32 @@ function evalRule(tx: Transaction, rule: CompiledRule): Match[] {
           prev = v;
           let ok = op.fn(tx, v, rule.capture);
           if (op.negated) ok = !ok;
-          if (ok) { record(tx, rule, matches, name, v); break; }
+          if (ok) { matches = record(tx, rule, matches, name, v); break; }
         }
         continue;
       }
       const v = steps[steps.length - 1]!;
       let ok = op.fn(tx, v, rule.capture);
       if (op.negated) ok = !ok;
-      if (ok) record(tx, rule, matches, name, v);
+      if (ok) matches = record(tx, rule, matches, name, v);
     }
   }
   return matches;
 }
 
-function record(tx: Transaction, rule: CompiledRule, matches: Match[], name: string, value: string): void {
+function record(tx: Transaction, rule: CompiledRule, matches: Match[], name: string, value: string): Match[] {
+  if (matches === NO_MATCH) matches = [];
   matches.push({ name, value });
   tx.matchedVar = value;
   tx.matchedVarName = name;
   runSetvars(tx, rule);
+  return matches;
 }
 
 function evalChain(tx: Transaction, starter: CompiledRule): boolean {
   let rule: CompiledRule | undefined = starter;
   while (rule) {
-    setRuleContext(tx, rule, starter);
+    tx.rule = starter;
     const matches = evalRule(tx, rule);
     if (matches.length === 0) return false;
     tx.matchedVars = matches.map((m) => ({ key: m.name.slice(m.name.indexOf(':') + 1), value: m.value }));

@@ -5,6 +5,8 @@
 import type { Entry, EngineMode, TargetExclusion } from './types.js';
 import type { WafInput } from './input.js';
 import { parseArgs, parseCookies } from './request-parse.js';
+import { literalIndex } from '../regex/literal-index.js';
+import type { LiteralScan } from '../regex/byte-regex.js';
 
 export interface MatchLogEntry {
   id: number;
@@ -61,7 +63,7 @@ export class Transaction {
   matchedVars: Entry[] = [];
   matchedVarNames: Entry[] = [];
   /** The rule being evaluated (for %{rule.*} macros). */
-  rule: { id: number; msg?: string; severity?: string; phase: number } = { id: 0, phase: 0 };
+  rule: { readonly id: number; readonly phase: number; readonly msg?: { readonly text: string }; readonly severity?: string } = { id: 0, phase: 0 };
 
   removedRanges: RemovalRange[] = [];
   removedTags: string[] = [];
@@ -86,6 +88,20 @@ export class Transaction {
     this.input = input;
     this.engine = engine;
     this.requestBodyAccess = requestBodyAccess;
+  }
+
+  private scanCache = new Map<string, LiteralScan>();
+
+  /** The value scanned once for every regex's required literals (cached for the transaction). */
+  literals(s: string): LiteralScan {
+    let r = this.scanCache.get(s);
+    if (!r) {
+      const lower = this.lower(s);
+      const { found, size } = literalIndex.scan(lower);
+      r = { lower, found, size };
+      this.scanCache.set(s, r);
+    }
+    return r;
   }
 
   lower(s: string): string {

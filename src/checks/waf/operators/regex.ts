@@ -10,8 +10,9 @@ export const rx: OperatorFactory = (arg) => {
     return `bad regex: ${err instanceof Error ? err.message : String(err)}`;
   }
   return (tx, input, capture) => {
-    if (!capture) return re.test(input, input.length < 32 ? undefined : tx.lower(input));
-    const m = re.exec(input, input.length < 32 ? undefined : tx.lower(input));
+    const scan = tx.literals(input);
+    if (!capture) return re.test(input, scan);
+    const m = re.exec(input, scan);
     if (!m) return false;
     for (let i = 0; i < 10; i++) {
       if (i < m.length) tx.setTx(String(i), m[i]!);

@@ -13,6 +13,7 @@ import { RE2JS } from 're2js';
 import { parseRegex, type Node } from './ast.js';
 import { emitRegex, hasNestedAmbiguity, usesMultiline, usesSinglelineAnchor } from './emit.js';
 import { requiredLiterals } from './prefilter.js';
+import { literalIndex } from './literal-index.js';
 
 export const V8_MAX_INPUT = 128;
 const PROBE_BUDGET_MS = 0.3;
@@ -23,10 +24,17 @@ export interface ByteRegex {
   /** Which engines may run it: `v8+re2js` (short inputs on V8) or `re2js`. */
   readonly engine: 'v8+re2js' | 're2js';
   readonly literals: readonly string[] | undefined;
-  /** `lower` may be passed when the caller has the lower-cased input already. */
-  test(input: string, lower?: string): boolean;
+  /** `scan` may be passed when the caller has scanned the input with the shared literal index. */
+  test(input: string, scan?: LiteralScan): boolean;
   /** Groups 0..n (missing groups as ''), or null. */
-  exec(input: string, lower?: string): string[] | null;
+  exec(input: string, scan?: LiteralScan): string[] | null;
+}
+
+/** A value's lower-cased form and the shared-index literals it contains (ids below `size` are known). */
+export interface LiteralScan {
+  readonly lower: string;
+  readonly found: ReadonlySet<number>;
+  readonly size: number;
 }
 
 export interface RegexOptions {
@@ -49,9 +57,18 @@ function probeSafe(re: RegExp, literals: readonly string[] | undefined): boolean
   return true;
 }
 
-function prefilterPasses(literals: readonly string[] | undefined, input: string, lower: string | undefined): boolean {
+function prefilterPasses(literals: readonly string[] | undefined, ids: readonly number[], input: string, scan: LiteralScan | undefined): boolean {
   if (!literals) return true;
-  const l = lower ?? input.toLowerCase();
+  if (scan) {
+    let known = true;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (id >= scan.size) { known = false; break; }
+      if (scan.found.has(id)) return true;
+    }
+    if (known) return false;
+  }
+  const l = scan?.lower ?? input.toLowerCase();
   for (let i = 0; i < literals.length; i++) if (l.includes(literals[i]!)) return true;
   return false;
 }
@@ -67,6 +84,7 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
   if (multiline && usesSinglelineAnchor(node)) throw new Error('mixing (?m) anchors with \\A/\\z or non-multiline ^/$ is not supported');
   const text = emitRegex(node);
   const literals = requiredLiterals(node);
+  const ids = literals ? literalIndex.register(literals) : [];
   const re2 = RE2JS.compile(text, RE2JS.DOTALL | (multiline ? RE2JS.MULTILINE : 0));
   let v8: RegExp | undefined;
   if (options.allowV8 !== false && !hasNestedAmbiguity(node)) {
@@ -82,13 +100,13 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
     source: pattern,
     engine: fast ? 'v8+re2js' : 're2js',
     literals,
-    test(input, lower) {
-      if (!prefilterPasses(literals, input, lower)) return false;
+    test(input, scan) {
+      if (!prefilterPasses(literals, ids, input, scan)) return false;
       if (fast && input.length <= V8_MAX_INPUT) return fast.test(input);
       return re2.test(input);
     },
-    exec(input, lower) {
-      if (!prefilterPasses(literals, input, lower)) return null;
+    exec(input, scan) {
+      if (!prefilterPasses(literals, ids, input, scan)) return null;
       let m: ArrayLike<string | undefined> | null;
       if (fast && input.length <= V8_MAX_INPUT) m = fast.exec(input);
       // re2js extracts groups with its slow NFA; its DFA answers "no match" (the usual case) far faster.

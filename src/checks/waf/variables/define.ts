@@ -13,6 +13,26 @@ export function scalar(name: string, get: (tx: Transaction) => string | number |
   };
 }
 
+// Key index per collection array: arrays are rebuilt when a collection changes, so identity is a safe key.
+const indexes = new WeakMap<readonly Entry[], Map<string, Entry[]>>();
+
+function keyIndex(all: readonly Entry[]): Map<string, Entry[]> {
+  let idx = indexes.get(all);
+  if (!idx) {
+    idx = new Map();
+    for (const e of all) {
+      const k = e.key.toLowerCase();
+      const list = idx.get(k);
+      if (list) list.push(e);
+      else idx.set(k, [e]);
+    }
+    indexes.set(all, idx);
+  }
+  return idx;
+}
+
+const NONE: readonly Entry[] = [];
+
 export function collection(name: string, get: (tx: Transaction) => readonly Entry[]): VariableDef {
   return {
     name,
@@ -20,9 +40,13 @@ export function collection(name: string, get: (tx: Transaction) => readonly Entr
     get,
     getKey(tx, lkey) {
       const all = get(tx);
-      let out: Entry[] | undefined;
-      for (const e of all) if (e.key.length === lkey.length && e.key.toLowerCase() === lkey) (out ??= []).push(e);
-      return out ?? [];
+      if (all.length === 0) return NONE;
+      if (all.length < 4) {
+        let out: Entry[] | undefined;
+        for (const e of all) if (e.key.length === lkey.length && e.key.toLowerCase() === lkey) (out ??= []).push(e);
+        return out ?? NONE;
+      }
+      return keyIndex(all).get(lkey) ?? NONE;
     },
   };
 }

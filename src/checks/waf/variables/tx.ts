@@ -19,7 +19,7 @@ export const txVariables: VariableDef[] = [
   collection('RULE', (tx) => {
     const r = tx.rule;
     const out: Entry[] = [{ key: 'id', value: String(r.id) }, { key: 'phase', value: String(r.phase) }];
-    if (r.msg !== undefined) out.push({ key: 'msg', value: r.msg });
+    if (r.msg !== undefined) out.push({ key: 'msg', value: r.msg.text });
     if (r.severity !== undefined) out.push({ key: 'severity', value: r.severity });
     return out;
   }),

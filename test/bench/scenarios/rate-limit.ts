@@ -7,7 +7,7 @@ import { envoyCheckRequest, type BenchScenario } from '../scenario.js';
 export const scenario: BenchScenario = {
   name: 'rate-limit-check-memory',
   target: 'check',
-  policy: `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0 }
+  policy: `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0, httpAuthz: false }
 decisions: { stdout: false }
 ratelimit: { store: memory, failMode: open }
 default: { action: deny, status: 404 }

@@ -18,7 +18,7 @@ const domains = `  domains:
           rate_limit: { unit: hour, requests_per_unit: 100000000 }
 `;
 
-const policy = (store: string) => `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0 }
+const policy = (store: string) => `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0, httpAuthz: false }
 decisions: { stdout: false }
 ratelimit:
   store: ${store}

@@ -2,7 +2,7 @@
  * Integration helpers: a real Portcullis (in-process) on ephemeral ports with a policy written to a temp
  * folder, and real gRPC clients built from the project's protos, sending what Envoy sends.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -20,8 +20,13 @@ export interface TestServer extends Portcullis {
   close(): Promise<void>;
 }
 
-export async function startTestServer(policy: string, opts: { files?: Record<string, string>; crsDir?: string; watch?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  policy: string,
+  opts: { files?: Record<string, string>; crsDir?: string; watch?: boolean; copyFrom?: string } = {},
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-it-'));
+  // A policy's relative files (keys, schemas, rules) come along when the folder is copied first.
+  if (opts.copyFrom) cpSync(opts.copyFrom, dir, { recursive: true });
   for (const [name, content] of Object.entries(opts.files ?? {})) writeFileSync(join(dir, name), content);
   const policyFile = join(dir, 'policy.yaml');
   writeFileSync(policyFile, policy);

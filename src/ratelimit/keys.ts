@@ -42,5 +42,5 @@ export function routeCounterKey(route: string, kind: string, value: string): str
 }
 
 export function routeTag(route: string, value: string): string {
-  return `route:${route}:${value}`;
+  return `route:${route}:${valuePart(value)}`;
 }

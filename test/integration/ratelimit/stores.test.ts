@@ -179,3 +179,18 @@ describe('check-config', () => {
     expect(['end', 'wait']).toContain(client.status);
   });
 });
+
+describe('hostile values', () => {
+  it('a huge header value keeps Redis keys small (hashed in the id and the hash tag)', async () => {
+    const r = await resource('redis', {});
+    const deps = makeCheckDeps({ shared: { ratelimit: r }, route: { name: 'hostile' } });
+    const check = await rateLimitCheck.compile({ limits: { minute: 1 }, by: 'header:x-tenant' }, deps);
+    const value = `{${'x'.repeat(20_000)}}`;
+    expect((await check.run(makeRequest({ headers: { 'x-tenant': value } }), makeContext())).pass).toBe(true);
+    expect((await check.run(makeRequest({ headers: { 'x-tenant': value } }), makeContext())).pass).toBe(false);
+    const client = (r.store as RedisStore).client;
+    const keys = await client.keys(`${(r.store as RedisStore).options.keyPrefix}*`);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const k of keys) expect(k.length).toBeLessThan(200);
+  });
+});

@@ -33,9 +33,24 @@ async function run(job: LoadJob): Promise<LoadResult> {
       client.makeUnaryRequest(path, identity, identity, body, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (err, res) => (err ? reject(err) : resolve(res!)));
     });
 
+  // Paced mode: one shared schedule of send times; a worker takes the next slot and waits for it.
+  const interval = job.rate > 0 ? 1000 / job.rate : 0;
+  let nextSlot = performance.now();
+  const pace = async (): Promise<void> => {
+    if (interval === 0) return;
+    const now = performance.now();
+    // A schedule that fell behind (a pause) restarts from now rather than bursting to catch up.
+    if (nextSlot < now - 50) nextSlot = now;
+    const slot = nextSlot;
+    nextSlot += interval;
+    if (slot > now) await new Promise((r) => setTimeout(r, slot - now));
+  };
+
   const worker = async (w: number): Promise<void> => {
     const client = clients[w % clients.length]!;
     while (!stopping) {
+      await pace();
+      if (stopping) break;
       const body = requests[next++ % requests.length]!;
       const start = process.hrtime.bigint();
       try {

@@ -15,6 +15,8 @@ export interface LoadJob {
   connections: number;
   warmupMs: number;
   durationMs: number;
+  /** Offer this many calls per second in all (paced) instead of keeping every worker busy; 0 = saturate. */
+  rate: number;
   /** Stop early after this many measured calls. */
   maxRequests: number;
   /** The server's pid, whose CPU time is read at the edges of the measured window. */

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- <name-filter>...] [--rounds N] [--duration MS] [--warmup MS] [--concurrency N]
- *  [--connections N] [--json FILE] [--strict] [--pin]
+ *  [--connections N] [--rate N] [--json FILE] [--strict] [--pin]
  *  [--profile DIR]`
  *
  * For each scenario, drives a no-op grpc-js server (the baseline) and Portcullis serving the scenario's policy
@@ -30,6 +30,8 @@ interface Options {
   warmupMs: number;
   concurrency: number;
   connections: number;
+  /** Calls per second offered (paced); 0 saturates. */
+  rate: number;
   json?: string;
   strict: boolean;
   pin: boolean;
@@ -71,6 +73,7 @@ function options(argv: string[]): Options {
       warmup: { type: 'string' },
       concurrency: { type: 'string' },
       connections: { type: 'string' },
+      rate: { type: 'string' },
       json: { type: 'string' },
       strict: { type: 'boolean' },
       pin: { type: 'boolean' },
@@ -89,6 +92,7 @@ function options(argv: string[]): Options {
     warmupMs: int(values.warmup, 200, 0),
     concurrency: int(values.concurrency, 32, 1),
     connections: int(values.connections, 2, 1),
+    rate: int(values.rate, 0, 0),
     json: values.json,
     strict: values.strict ?? false,
     pin: (values.pin ?? false) && pinningAvailable(),
@@ -212,7 +216,7 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
   }
   const job = (server: RunningServer): LoadJob => ({
     address: server.address, target: s.target, requests, concurrency: opts.concurrency, connections: opts.connections,
-    warmupMs: opts.warmupMs, durationMs: opts.durationMs, maxRequests: 2_000_000, serverPid: server.pid,
+    warmupMs: opts.warmupMs, durationMs: opts.durationMs, rate: opts.rate, maxRequests: 2_000_000, serverPid: server.pid,
   });
 
   const dir = mkdtempSync(join(work, `${s.name.replace(/[^a-z0-9-]/gi, '_')}-`));
@@ -303,7 +307,7 @@ async function main(): Promise<number> {
   }
   process.stdout.write(
     `portcullis bench: ${scenarios.length} scenario(s), ${opts.rounds} rounds x ${(opts.durationMs / 1000).toFixed(1)} s (+${opts.warmupMs} ms warmup), ` +
-      `${opts.concurrency} calls in flight over ${opts.connections} connections${opts.pin ? ', servers pinned to cpu 1, load to cpu 0' : ''}; ` +
+      `${opts.rate > 0 ? `${opts.rate} calls/s offered, at most ` : ''}${opts.concurrency} calls in flight over ${opts.connections} connections${opts.pin ? ', servers pinned to cpu 1, load to cpu 0' : ''}; ` +
       'medians, ratios are medians of per-round ratios; baseline = no-op grpc-js server\n',
   );
   const work = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));

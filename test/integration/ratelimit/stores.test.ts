@@ -185,7 +185,7 @@ describe('hostile values', () => {
     const r = await resource('redis', {});
     const deps = makeCheckDeps({ shared: { ratelimit: r }, route: { name: 'hostile' } });
     const check = await rateLimitCheck.compile({ limits: { minute: 1 }, by: 'header:x-tenant' }, deps);
-    const value = `{${'x'.repeat(20_000)}}`;
+    const value = `{${'x'.repeat(4_000)}}`;
     expect((await check.run(makeRequest({ headers: { 'x-tenant': value } }), makeContext())).pass).toBe(true);
     expect((await check.run(makeRequest({ headers: { 'x-tenant': value } }), makeContext())).pass).toBe(false);
     const client = (r.store as RedisStore).client;

@@ -274,3 +274,20 @@ describe('metrics', () => {
     expect(() => build({}, () => T0, deps)).not.toThrow();
   });
 });
+
+describe('reload', () => {
+  it('a recompiled policy with the same store keeps the counters; a different store starts afresh', async () => {
+    const deps = makeDeps({ live: false });
+    const spec = { domains: [{ domain: 'r', descriptors: [{ key: 'k', rate_limit: { unit: 'hour', requests_per_unit: 2 } }] }] };
+    const first = compileRateLimit(spec as never, deps, { clock: () => T0 });
+    await first.shouldRateLimit(req('r', [['k', 'v']]));
+    await first.shouldRateLimit(req('r', [['k', 'v']]));
+    const second = compileRateLimit(spec as never, deps, { clock: () => T0 });
+    await first.dispose();
+    expect(response(await second.shouldRateLimit(req('r', [['k', 'v']]))).overallCode).toBe('OVER_LIMIT');
+    const third = compileRateLimit({ ...spec, store: { memory: { maxKeys: 10 } } } as never, deps, { clock: () => T0 });
+    expect(response(await third.shouldRateLimit(req('r', [['k', 'v']]))).overallCode).toBe('OK');
+    await second.dispose();
+    await third.dispose();
+  });
+});

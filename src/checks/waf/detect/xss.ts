@@ -141,9 +141,9 @@ function isScriptAttribute(tag: string, rawName: string, value: string, breakout
   while (start < rawName.length && (rawName[start] === '"' || rawName[start] === "'" || rawName[start] === '`')) start++;
   const name = localName(start === 0 ? rawName : rawName.slice(start));
   if (name.length > 2 && name.startsWith('on') && isAlpha(name.charCodeAt(2))) {
-    if (!breakout) return true;
-    // After a breakout, only real handlers or script-like values: text like `6" onwards=3` is not script.
-    return EVENT_HANDLERS.has(name) || /[(`=]/.test(value);
+    // After a breakout, only handlers browsers implement: prose and code (`6" onwards=3`, `var once = f(x)`)
+    // have on-words with values too. Inside a real tag any on-attribute counts.
+    return !breakout || EVENT_HANDLERS.has(name);
   }
   if (name === 'style') return isScriptStyle(value);
   if (name === 'srcdoc') return !breakout || value.includes('<');

@@ -14,6 +14,11 @@ import { codePointToBytes, hexValue, isHexDigit } from './bytes.js';
 export interface JsonArgsOptions {
   maxDepth: number;
   maxArgs: number;
+  /**
+   * Longest argument name (default 4096). Names repeat every key on the path, so a deep chain of long keys with
+   * many leaves would otherwise make the names far larger than the body.
+   */
+  maxNameLength?: number;
 }
 
 export interface JsonArgsResult {
@@ -48,6 +53,7 @@ WS[0x20] = WS[0x09] = WS[0x0a] = WS[0x0d] = 1;
 class Parser {
   private i = 0;
   private readonly n: number;
+  private readonly maxName: number;
 
   constructor(
     private readonly s: string,
@@ -55,6 +61,7 @@ class Parser {
     private readonly args: Array<[string, string]>,
   ) {
     this.n = s.length;
+    this.maxName = opts.maxNameLength ?? 4096;
   }
 
   run(): void {
@@ -138,6 +145,7 @@ class Parser {
 
   private emit(name: string, value: string): void {
     if (this.args.length >= this.opts.maxArgs) this.fail(`too many arguments (more than ${this.opts.maxArgs})`);
+    if (name.length > this.maxName) this.fail(`argument name longer than ${this.maxName}`);
     this.args.push([name, value]);
   }
 

@@ -78,6 +78,15 @@ describe('parseJsonArgs', () => {
     expect(ok.args[0]?.[0]).toBe('json' + '.a'.repeat(50));
   });
 
+  it('caps argument names, so long keys on a deep path cannot multiply memory', () => {
+    const key = 'k'.repeat(1000);
+    const deep = `{"${key}":`.repeat(10) + '[' + '1,'.repeat(999) + '1]' + '}'.repeat(10);
+    const r = parseJsonArgs(deep, { maxDepth: 64, maxArgs: 10_000 });
+    expect(r.error).toMatch(/argument name longer than 4096/);
+    expect(r.args).toHaveLength(0);
+    expect(parseJsonArgs(`{"${key}":1}`, { maxDepth: 4, maxArgs: 4, maxNameLength: 100 }).error).toMatch(/longer than 100/);
+  });
+
   it('stops at maxArgs', () => {
     const r = parseJsonArgs(JSON.stringify(Array.from({ length: 50 }, (_, i) => i)), { maxDepth: 5, maxArgs: 10 });
     expect(r.args).toHaveLength(10);

@@ -7,14 +7,17 @@
  * tag, so in Redis Cluster the script runs on one slot: RLS counters are tagged by domain, per-route counters by
  * route and client key (all windows of one client on one slot).
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { windowStart, type Algorithm, type LimitOp, type LimitResult } from './algorithms.js';
 import { LIMIT_SCRIPT, READ_SCRIPT } from './redis-script.js';
 import type { CounterReading, CounterStore } from './store.js';
 import { UNIT_SECONDS } from './units.js';
 
 export interface RedisStoreOptions {
-  url: string;
+  /** A single server (`redis://` or `rediss://`); or give `cluster`. */
+  url?: string;
+  /** Redis Cluster seed nodes (`host:port` or URLs); every batch runs on one slot thanks to the hash tags. */
+  cluster?: string[];
   keyPrefix: string;
   /** The limiter's deadline in ms; commands are abandoned a little after it. */
   timeoutMs: number;
@@ -36,9 +39,18 @@ function safeTag(tag: string): string {
   return tag.replace(/[{}]/g, '_');
 }
 
+function clusterNode(spec: string): ClusterNode {
+  if (/^rediss?:\/\//.test(spec)) {
+    const u = new URL(spec);
+    return { host: u.hostname, port: Number(u.port || 6379) };
+  }
+  const i = spec.lastIndexOf(':');
+  return i < 0 ? { host: spec, port: 6379 } : { host: spec.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(spec.slice(i + 1)) };
+}
+
 export class RedisStore implements CounterStore {
   readonly kind = 'redis' as const;
-  readonly client: Redis;
+  readonly client: Redis | Cluster;
   private readonly prefix: string;
   private closed = false;
 
@@ -61,7 +73,18 @@ export class RedisStore implements CounterStore {
     if (opts.username !== undefined) options.username = opts.username;
     if (opts.db !== undefined) options.db = opts.db;
     if (opts.tls) options.tls = {};
-    this.client = new Redis(opts.url, options);
+    if (opts.cluster && opts.cluster.length > 0) {
+      const { lazyConnect, retryStrategy, enableOfflineQueue, enableAutoPipelining, ...nodeOptions } = options;
+      this.client = new Cluster(opts.cluster.map(clusterNode), {
+        lazyConnect,
+        enableOfflineQueue,
+        enableAutoPipelining,
+        clusterRetryStrategy: retryStrategy,
+        redisOptions: nodeOptions,
+      });
+    } else {
+      this.client = new Redis(opts.url ?? 'redis://127.0.0.1:6379', options);
+    }
     // Errors surface through commands and readiness; an unhandled 'error' event would crash the process.
     this.client.on('error', () => {});
     this.client.defineCommand('portcullisLimit', { lua: LIMIT_SCRIPT });
@@ -69,7 +92,8 @@ export class RedisStore implements CounterStore {
     // A fresh or restarted Redis has no scripts: load them on connect, so the first request is one EVALSHA
     // and not EVALSHA, NOSCRIPT, EVAL (two round trips and a compile, easily past a 15 ms timeout).
     this.client.on('ready', () => {
-      this.scriptsLoaded = Promise.all([this.client.script('LOAD', LIMIT_SCRIPT), this.client.script('LOAD', READ_SCRIPT)]).then(
+      const targets = this.client instanceof Cluster ? this.client.nodes('master') : [this.client];
+      this.scriptsLoaded = Promise.all(targets.flatMap((t) => [t.script('LOAD', LIMIT_SCRIPT), t.script('LOAD', READ_SCRIPT)])).then(
         () => undefined,
         () => undefined,
       );

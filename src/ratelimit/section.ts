@@ -22,7 +22,9 @@ import type { CounterReading, CounterStore } from './store.js';
 import { UNIT_SECONDS } from './units.js';
 
 export interface RedisStoreSpec {
-  url: string;
+  url?: string;
+  /** Redis Cluster seed nodes instead of `url`. */
+  cluster?: string[];
   timeout?: string | number;
   connectTimeout?: string | number;
   keyPrefix?: string;
@@ -87,9 +89,11 @@ export const rateLimitSectionSchema: JsonSchema = {
           type: 'object', additionalProperties: false, required: ['redis'],
           properties: {
             redis: {
-              type: 'object', additionalProperties: false, required: ['url'],
+              type: 'object', additionalProperties: false,
+              oneOf: [{ required: ['url'] }, { required: ['cluster'] }],
               properties: {
                 url: { type: 'string', pattern: '^rediss?://' },
+                cluster: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
                 timeout: durationSchema,
                 connectTimeout: durationSchema,
                 keyPrefix: { type: 'string', maxLength: 128 },
@@ -184,8 +188,10 @@ export function compileRateLimit(spec: RateLimitSectionSpec | undefined, deps: C
     if (!(timeoutMs > 0)) throw new PolicyError('ratelimit.store.redis.timeout', 'must be more than 0');
     if (timeoutMs >= 20) deps.warn('ratelimit.store.redis.timeout', `${timeoutMs} ms reaches Envoy's default 20 ms ratelimit timeout: set envoy timeouts.rateLimit above it`);
     const password = r.password === undefined ? undefined : deps.resolveSecret(r.password, 'ratelimit.store.redis.password');
+    if ((r.url === undefined) === (r.cluster === undefined)) throw new PolicyError('ratelimit.store.redis', 'set url (one server) or cluster (seed nodes), not both');
     const opts = {
-      url: r.url,
+      ...(r.url !== undefined ? { url: r.url } : {}),
+      ...(r.cluster !== undefined ? { cluster: r.cluster } : {}),
       keyPrefix: r.keyPrefix ?? 'portcullis:',
       timeoutMs,
       connectTimeoutMs: r.connectTimeout === undefined ? 1000 : parseDuration(r.connectTimeout),
@@ -196,7 +202,7 @@ export function compileRateLimit(spec: RateLimitSectionSpec | undefined, deps: C
       ...(r.tls ? { tls: true } : {}),
     };
     // The id carries no secret in clear: only whether a password is set.
-    const id = JSON.stringify(['redis', opts.url, opts.keyPrefix, opts.timeoutMs, opts.db ?? 0, opts.username ?? '', password === undefined ? '' : 'pw', opts.tls ?? false, live]);
+    const id = JSON.stringify(['redis', r.url ?? r.cluster, opts.keyPrefix, opts.timeoutMs, opts.db ?? 0, opts.username ?? '', password === undefined ? '' : 'pw', opts.tls ?? false, live]);
     acquired = acquireStore(deps.metrics, id, () => new RedisStore(opts));
   } else {
     const maxKeys = typeof storeSpec === 'object' && 'memory' in storeSpec ? storeSpec.memory.maxKeys : undefined;

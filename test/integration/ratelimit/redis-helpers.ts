@@ -38,8 +38,8 @@ export function freePort(): Promise<number> {
 }
 
 /** Starts `redis-server` on `port` as a child process and waits until it answers. */
-export async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+export async function startRedis(port: number, extra: string[] = [], cwd?: string): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...extra], { stdio: 'ignore', cwd });
   const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   probe.on('error', () => {});
   const deadline = Date.now() + 5000;

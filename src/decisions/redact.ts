@@ -54,9 +54,15 @@ export function compileRedactor(spec: RedactSpec = {}): Redactor {
   const headerNames = [...new Set([...SECRET_HEADERS, ...(spec.headers ?? []).map((h) => h.toLowerCase())])];
   const headerLine = new RegExp(`\\b(${headerNames.map(escapeRe).join('|')})\\s*[:=]\\s*[^\\r\\n]*`, 'gi');
 
+  // Header and parameter names repeat from request to request: remember the answer for the common ones.
+  const known = new Map<string, boolean>();
   const isSecretName = (name: string): boolean => {
+    const hit = known.get(name);
+    if (hit !== undefined) return hit;
     const n = norm(name);
-    return n.length > 0 && (extraNames.has(n) || SECRET_EXACT.has(n) || SECRET_NAME.test(n));
+    const secret = n.length > 0 && (extraNames.has(n) || SECRET_EXACT.has(n) || SECRET_NAME.test(n));
+    if (known.size < 4096 && name.length <= 64) known.set(name, secret);
+    return secret;
   };
 
   const text = (s: string): string => {

@@ -73,7 +73,6 @@ export function migrations(t: TableNames, dialect: 'sqlite' | 'postgres'): Recor
     1: [
       `CREATE TABLE IF NOT EXISTS ${t.decisions} (seq ${seq}, id TEXT NOT NULL UNIQUE, ts ${big} NOT NULL, type TEXT NOT NULL, verdict TEXT NOT NULL, status INTEGER, code TEXT, route TEXT NOT NULL, principal TEXT, ip TEXT${ipCollate}, request_id TEXT, latency_us ${big} NOT NULL, latb INTEGER NOT NULL, record ${json} NOT NULL)`,
       `CREATE INDEX IF NOT EXISTS ${p}_ts ON ${t.decisions} (ts)`,
-      `CREATE INDEX IF NOT EXISTS ${p}_route_ts ON ${t.decisions} (route, ts)`,
       // Covering for stats grouped by principal or address (group columns first, so groups stream in order).
       `CREATE INDEX IF NOT EXISTS ${p}_principal ON ${t.decisions} (principal, verdict, latb, ts)`,
       `CREATE INDEX IF NOT EXISTS ${p}_ip ON ${t.decisions} (ip, verdict, latb, ts)`,

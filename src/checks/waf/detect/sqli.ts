@@ -257,9 +257,15 @@ function judgeAfterString(t: SqlToken[]): string | undefined {
 /** The value is a bare literal or name: it must itself look like the start of SQL. */
 function judgeBare(t: SqlToken[]): string | undefined {
   let i = 0;
-  while (isUnaryOp(t[i]) || kindAt(t, i) === '(') i++;
+  let parens = 0;
+  while (isUnaryOp(t[i]) || kindAt(t, i) === '(') if (t[i++]!.kind === '(') parens++;
   const first = t[i];
   if (first === undefined) return undefined;
+  // `(select 1)`: a value that is a subquery.
+  if (parens > 0 && first.kind === 'k' && first.value === 'select') {
+    const nk = kindAt(t, i + 1);
+    if (nk === '1' || nk === 'v' || nk === 'f' || nk === 's' || valueAt(t, i + 1) === '*') return fingerprint(t, i - 1, i + 2);
+  }
   if (first.kind === 'X') return fingerprint(t, i, i + 3);
   if (first.kind === 'f') {
     // A call: payload functions alone, others only when the call is followed by more SQL.

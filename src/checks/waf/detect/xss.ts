@@ -164,6 +164,12 @@ function isScriptStyle(v: string): boolean {
  * inside the scheme; `data:` is script unless it is an image. A bare `javascript:` followed by prose is not.
  */
 export function isScriptUrl(s: string, from: number, to: number): boolean {
+  // Browsers decode character references in attribute values before reading the scheme (`javascript&colon;`).
+  if (s.indexOf('&', from) !== -1 && s.indexOf('&', from) < to) {
+    s = decodeUrlEntities(s.slice(from, Math.min(to, from + 512)));
+    from = 0;
+    to = s.length;
+  }
   let i = from;
   while (i < to && s.charCodeAt(i) <= 0x20) i++;
   let scheme = '';
@@ -182,4 +188,17 @@ export function isScriptUrl(s: string, from: number, to: number): boolean {
   // data: runs script as HTML, XML, SVG or JavaScript; images and plain text do not.
   if (scheme === 'data') return /^\s*(?:,|text\/(?:html|xml|javascript|ecmascript|xsl)|application\/(?:xhtml|xml|javascript|ecmascript|x-javascript)|image\/svg)/i.test(rest);
   return false;
+}
+
+const URL_ENTITIES: Record<string, string> = { colon: ':', tab: '\t', newline: '\n', lpar: '(', rpar: ')', sol: '/', period: '.', lowbar: '_', num: '#', quot: '"', apos: "'", amp: '&' };
+
+/** The character references that can hide a URL scheme: named ones browsers know, and numeric ones. */
+function decodeUrlEntities(v: string): string {
+  return v.replace(/&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([a-zA-Z]{2,8}));?/g, (m, hex: string | undefined, dec: string | undefined, name: string | undefined) => {
+    if (hex !== undefined || dec !== undefined) {
+      const cp = hex !== undefined ? parseInt(hex, 16) : parseInt(dec!, 10);
+      return cp > 0 && cp < 0x80 ? String.fromCharCode(cp) : m;
+    }
+    return URL_ENTITIES[name!.toLowerCase()] ?? m;
+  });
 }

@@ -50,20 +50,20 @@ const STATS_PARAMS = [...FILTER_PARAMS, 'by', 'top'] as const;
 const ALIASES: Record<string, string> = { 'request-id': 'requestId', 'rule-id': 'ruleId', 'client-ip': 'clientIp', request_id: 'requestId', rule_id: 'ruleId' };
 
 const DURATION = /^(\d{1,9})(ms|s|m|h|d|w)$/;
+const MAX_TIME = Date.parse('9999-12-31T23:59:59.999Z');
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
-/** `15m` (before now), an ISO 8601 time, or `now`. */
+/** `15m` (before now), an ISO 8601 time, or `now`; undefined outside the years 1970-9999. */
 export function parseTime(value: string, now: number): number | undefined {
   const v = value.trim();
-  if (v === 'now') return now;
-  const d = DURATION.exec(v);
-  if (d) return now - Number(d[1]) * DURATION_MS[d[2]!]!;
-  if (ISO.test(v)) {
-    const t = Date.parse(v.replace(' ', 'T'));
-    return Number.isFinite(t) ? t : undefined;
-  }
-  return undefined;
+  let t: number | undefined;
+  if (v === 'now') t = now;
+  else if (DURATION.test(v)) {
+    const d = DURATION.exec(v)!;
+    t = now - Number(d[1]) * DURATION_MS[d[2]!]!;
+  } else if (ISO.test(v)) t = Date.parse(v.replace(' ', 'T'));
+  return t !== undefined && Number.isFinite(t) && t >= 0 && t <= MAX_TIME ? t : undefined;
 }
 
 const V4_PREFIX = '00000000000000000000ffff';

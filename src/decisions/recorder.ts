@@ -35,7 +35,7 @@ export interface RecorderStats {
   queued: number;
   dropped: number;
   written: number;
-  /** Drops by reason: queue_full, sink_error, encode_error, closed. */
+  /** Drops by reason: queue_full, sink_error, encode_error, invalid, closed. */
   droppedBy: Record<string, number>;
 }
 
@@ -61,7 +61,7 @@ const MAX_HELD_BODY_BYTES = 32 * 1024 * 1024;
 function recorderMetrics(registry: Registry) {
   return {
     written: metric(registry, 'portcullis_decision_records_written_total', () => new Counter({ name: 'portcullis_decision_records_written_total', help: 'Decision records written, by sink.', labelNames: ['sink'], registers: [registry] })),
-    dropped: metric(registry, 'portcullis_decision_records_dropped_total', () => new Counter({ name: 'portcullis_decision_records_dropped_total', help: 'Decision records dropped, by reason (queue_full, sink_error, encode_error, closed).', labelNames: ['reason'], registers: [registry] })),
+    dropped: metric(registry, 'portcullis_decision_records_dropped_total', () => new Counter({ name: 'portcullis_decision_records_dropped_total', help: 'Decision records dropped, by reason (queue_full, sink_error, encode_error, invalid, closed).', labelNames: ['reason'], registers: [registry] })),
     queue: metric(registry, 'portcullis_decision_queue_depth', () => new Gauge({ name: 'portcullis_decision_queue_depth', help: 'Decision records waiting to be written.', registers: [registry] })),
     flush: metric(registry, 'portcullis_decision_flush_duration_seconds', () => new Histogram({ name: 'portcullis_decision_flush_duration_seconds', help: 'Time to write one batch, by sink.', labelNames: ['sink'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] })),
     sinkErrors: metric(registry, 'portcullis_decision_sink_errors_total', () => new Counter({ name: 'portcullis_decision_sink_errors_total', help: 'Failed batch writes, by sink.', labelNames: ['sink'], registers: [registry] })),
@@ -181,6 +181,12 @@ class Recorder implements DecisionRecorder {
     const out: EncodedRecord[] = [];
     for (const q of batch) {
       this.heldBodyBytes -= q.heldBytes;
+      // One malformed record must not fail the transaction that carries the rest of its batch.
+      const r = q.rec as Partial<DecisionRecord> | undefined;
+      if (!r || (r.type !== 'check' && r.type !== 'ratelimit') || typeof r.id !== 'string' || r.id.length === 0 || r.id.length > 128 || (r.verdict !== 'allow' && r.verdict !== 'deny')) {
+        this.drop('invalid', 1);
+        continue;
+      }
       try {
         const rec = this.redactor.record(q.rec, q.src);
         out.push({ rec, json: JSON.stringify(rec) });

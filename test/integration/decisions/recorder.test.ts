@@ -70,6 +70,20 @@ describe('decision recorder', () => {
     expect(rec.stats().droppedBy.closed).toBe(1);
   });
 
+  it('drops a malformed or unserializable record without losing the rest of its batch', async () => {
+    const dir = tempDir();
+    const rec = await createDecisionRecorder({ sqlite: join(dir, 'd.db') }, { policyDir: dir, metrics: new Registry(), ...quiet });
+    const good = sample(3);
+    rec.record({ ...good[0]!, id: '' } as DecisionRecord);
+    rec.record({ ...good[1]!, verdict: 'maybe' } as unknown as DecisionRecord);
+    rec.record({ ...good[2]!, ratelimit: { n: 10n } } as unknown as DecisionRecord);
+    for (const r of good) rec.record(r);
+    await rec.flush();
+    expect(rec.stats()).toMatchObject({ written: 3, droppedBy: { invalid: 2, encode_error: 1 } });
+    expect((await rec.store()!.query({ limit: 10 })).map((r) => r.id).sort()).toEqual(good.map((r) => r.id).sort());
+    await rec.close();
+  });
+
   it('flushes on its own: a full batch at once, a partial one after flushMs', async () => {
     const dir = tempDir();
     const rec = await createDecisionRecorder({ sqlite: join(dir, 'd.db'), queue: { max: 1000, batch: 10, flushMs: 30 } }, { policyDir: dir, metrics: new Registry(), ...quiet });

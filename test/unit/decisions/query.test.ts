@@ -29,6 +29,8 @@ describe('decision filters', () => {
     ['since=15x', /'since' must be a duration/],
     ['until=2026-13-45', /'until' must be a duration/],
     ['since=1h&until=2h', /'since' must be before 'until'/],
+    ['since=999999999w', /'since' must be a duration/],
+    ['until=1969-12-31T00:00:00Z', /'until' must be a duration/],
     ['limit=0', /'limit' must be a whole number from 1 to 10000/],
     ['limit=10001', /'limit' must be a whole number/],
     ['limit=1e3', /'limit' must be a whole number/],

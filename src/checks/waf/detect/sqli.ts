@@ -24,7 +24,7 @@ export interface SqliResult {
 const MAX_TOKENS = 48;
 
 export function detectSQLi(input: string): SqliResult {
-  if (input.length === 0) return { match: false };
+  if (input.length === 0 || isPlainWord(input)) return { match: false };
   // Bare context: the value is a literal or name in the statement.
   const bare = lexSql(input, 0, MAX_TOKENS);
   let fp = judgeBare(bare);
@@ -47,6 +47,18 @@ export function detectSQLi(input: string): SqliResult {
     }
   }
   return { match: false };
+}
+
+/**
+ * Letters, digits, `_`, `.` and `@` only, no space: it lexes into at most a number and a word, and no injection
+ * shape has fewer than two tokens besides the value itself. Most values are like this, so they skip the lexer.
+ */
+function isPlainWord(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f || c === 0x2e || c === 0x40)) return false;
+  }
+  return true;
 }
 
 function fingerprint(tokens: SqlToken[], from: number, to: number): string {
@@ -115,7 +127,7 @@ function isCondition(t: SqlToken[], i: number, allowLoneValue: boolean): boolean
       continue;
     }
     if (k === 'f') return isTellingCall(t, i);
-    if (k === 'k') return valueAt(t, i) === 'select' || valueAt(t, i) === 'exists' || valueAt(t, i) === 'case';
+    if (k === 'k') return valueAt(t, i) === 'select' || valueAt(t, i) === 'exists' || (valueAt(t, i) === 'case' && valueAt(t, i + 1) === 'when');
     if (!isValue(t[i])) return false;
     let j = i + 1;
     while (kindAt(t, j) === ')') j++;

@@ -16,7 +16,7 @@ export type ApplyOutcome =
 export interface LimiterOptions {
   /** Deadline of one store call in ms (default 15: inside Envoy's 20 ms ratelimit timeout). */
   timeoutMs?: number;
-  breaker?: { failures?: number; cooldownMs?: number };
+  breaker?: { failures?: number; cooldownMs?: number; minSpanMs?: number };
   metrics?: RateLimitMetrics;
   /** Milliseconds since the epoch; injectable for tests. */
   clock?: () => number;
@@ -35,6 +35,8 @@ export class Limiter {
     this.breaker = new CircuitBreaker({
       failures: opts.breaker?.failures ?? 5,
       cooldownMs: opts.breaker?.cooldownMs ?? 1000,
+      // Two deadlines: one wave of timeouts (a pause here) is not enough, a second wave is.
+      minSpanMs: opts.breaker?.minSpanMs ?? 2 * this.timeoutMs,
       onChange: (state) => this.metrics?.breakerState.set({ store: store.kind }, BREAKER_VALUE[state]),
     });
     this.metrics?.breakerState.set({ store: store.kind }, 0);

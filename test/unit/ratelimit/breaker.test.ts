@@ -30,3 +30,21 @@ describe('circuit breaker', () => {
     expect(states).toEqual(['open', 'half-open', 'open', 'half-open', 'closed']);
   });
 });
+
+describe('circuit breaker span', () => {
+  it('one burst of simultaneous failures does not open it; failures that keep coming do', () => {
+    let now = 0;
+    const b = new CircuitBreaker({ failures: 5, cooldownMs: 1000, minSpanMs: 30, now: () => now });
+    for (let i = 0; i < 32; i++) b.failure(); // every call in flight timed out at once
+    expect(b.state).toBe('closed');
+    b.success();
+    now = 100;
+    for (let i = 0; i < 32; i++) b.failure();
+    now = 115;
+    b.failure();
+    expect(b.state).toBe('closed');
+    now = 130;
+    b.failure();
+    expect(b.state).toBe('open');
+  });
+});

@@ -142,11 +142,14 @@ describe('rate-limit check: store failures', () => {
 
   it('fail closed: 503 ratelimit.store_unavailable; the breaker then answers without calling the store', async () => {
     const { check, broken } = await withBrokenStore({ limits: { minute: 1 }, failMode: 'closed' });
+    // Failures spread over more than two deadlines (2 x 15 ms) open the breaker.
     for (let i = 0; i < 8; i++) {
       const out = (await run(check)) as DenyOutcome;
       expect(out).toMatchObject({ pass: false, status: 503, code: 'ratelimit.store_unavailable' });
+      await new Promise((r) => setTimeout(r, 12));
     }
-    expect(broken.calls).toBe(5);
+    expect(broken.calls).toBeGreaterThanOrEqual(5);
+    expect(broken.calls).toBeLessThan(8);
   });
 
   it('warns when the route is also limited through an RLS domain', () => {

@@ -261,9 +261,7 @@ function judgeAfterString(t: SqlToken[]): string | undefined {
   // `')))` : closing the parentheses the statement opened around the string.
   while (kindAt(t, i) === ')') i++;
   const end = judgeContinuation(t, i, true);
-  if (end !== -1) return fingerprint(t, 0, end);
-  // Nested quoting: `x' + 'y` handled above; `x' 'y' or 1=1` style with a second broken string.
-  return undefined;
+  return end === -1 ? undefined : fingerprint(t, 0, end);
 }
 
 /** The value is a bare literal or name: it must itself look like the start of SQL. */
@@ -278,7 +276,11 @@ function judgeBare(t: SqlToken[]): string | undefined {
     const nk = kindAt(t, i + 1);
     if (nk === '1' || nk === 'v' || nk === 'f' || nk === 's' || valueAt(t, i + 1) === '*') return fingerprint(t, i - 1, i + 2);
   }
-  if (first.kind === 'X') return fingerprint(t, i, i + 3);
+  // `/*!union select*/`: executed by MySQL when SQL follows; `/*! normalize.css */` banners are not SQL.
+  if (first.kind === 'X') {
+    const nk = kindAt(t, i + 1);
+    return nk === 'U' || nk === 'k' || nk === 'L' || nk === 'f' ? fingerprint(t, i, i + 3) : undefined;
+  }
   if (first.kind === 'f') {
     // A call: payload functions alone, others only when the call is followed by more SQL.
     const close = kindAt(t, i + 1) === '(' ? closeParen(t, i + 1) : -1;

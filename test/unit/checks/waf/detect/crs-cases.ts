@@ -1,15 +1,14 @@
 /**
  * Turns the CRS regression tests of a rule into the values that rule's targets would hold, so detector tests can
  * be judged by CRS's own expectations without running the engine. CRS is read at run time from
- * PORTCULLIS_CRS_DIR (CI exports it), else from `shared/crs` beside the repository, as CI does.
+ * PORTCULLIS_CRS_DIR (CI exports it; the README says how to get CRS).
  *
  * Emulated: urlencoded bodies and query strings (ModSecurity decoding), XML bodies (XML:/* and XML://@*),
  * User-Agent, Referer and cookies, REQUEST_FILENAME and REQUEST_BASENAME, then the rule's t:urlDecodeUni and
  * t:removeNulls. The other transformations of 941100 (entity, JS and CSS decoding) change none of these payloads.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import YAML from 'yaml';
 import { parseUrlEncoded } from '../../../../../src/checks/waf/body/urlencoded.js';
 import { parseXml } from '../../../../../src/checks/waf/body/xml.js';
@@ -23,9 +22,6 @@ export interface CrsCase {
 export function crsDir(): string {
   const fromEnv = process.env.PORTCULLIS_CRS_DIR;
   if (fromEnv) return fromEnv;
-  const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../..');
-  const beside = resolve(repo, '..', 'shared', 'crs');
-  if (existsSync(beside)) return beside;
   throw new Error('CRS not found: set PORTCULLIS_CRS_DIR to a CRS v4 checkout');
 }
 

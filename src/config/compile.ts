@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { checkFactories } from '../checks/registry.js';
 import { envoyWarnings } from '../envoy/warnings.js';
+import { limitedTwiceWarnings } from '../ratelimit/limited-twice.js';
 import { defaultRequestLimits, type RequestLimits } from '../pipeline/build-request.js';
 import { compileClientIp, type ClientIpResolver } from '../pipeline/client-ip.js';
 import { compileMatcher, templateParams, type RouteMatcher } from '../pipeline/route-table.js';
@@ -174,8 +175,11 @@ export async function compilePolicy(loaded: LoadedPolicy, options: CompilePolicy
     }
   }
 
-  // Timeouts and limits that would not hold under the Envoy the policy renders (check-config shows them).
+  // Timeouts and limits that would not hold under the Envoy the policy renders, and routes limited twice
+  // (a per-route limit and an RLS domain): check-config and the startup log show them.
   warnings.push(...envoyWarnings(spec, { policyDir: loaded.dir }));
+  const ratelimit = shared.ratelimit as Parameters<typeof limitedTwiceWarnings>[1] | undefined;
+  if (ratelimit) warnings.push(...limitedTwiceWarnings(spec, ratelimit));
 
   if (errors.length > 0) {
     await Promise.allSettled(compiledSections.map(({ section, resource }) => section.dispose?.(resource)));

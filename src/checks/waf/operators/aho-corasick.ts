@@ -1,60 +1,104 @@
 /**
- * Aho-Corasick over lower-cased byte strings, for `@pm` and `@pmFromFile` (CRS's phrase lists hold thousands
- * of phrases): one pass over the input whatever the number of phrases.
+ * Aho-Corasick over byte strings, compiled to a dense transition table (bytes folded into the classes that
+ * occur in the phrases), so a scan is one array read per input byte whatever the number of phrases. Used by
+ * `@pm`/`@pmFromFile` (CRS's phrase lists hold thousands) and by the shared regex literal index.
  */
 export class AhoCorasick {
-  private readonly next: Array<Map<number, number>> = [new Map()];
-  private readonly fail: number[] = [0];
-  /** Length of the longest phrase ending at the state (0 = none). */
-  private readonly out: number[] = [0];
+  private readonly classOf = new Uint8Array(256);
+  private readonly width: number;
+  private readonly delta: Int32Array;
+  /** Per state: length of the longest phrase ending there (0 = none). */
+  private readonly longest: Int32Array;
+  /** Per state: ids of every phrase ending there (suffixes included), as [start, end) into outIds. */
+  private readonly outStart: Int32Array;
+  private readonly outIds: Int32Array;
 
   constructor(phrases: readonly string[]) {
+    let classes = 1;
     for (const p of phrases) {
-      if (p === '') continue;
+      for (let i = 0; i < p.length; i++) {
+        const c = p.charCodeAt(i) & 0xff;
+        if (this.classOf[c] === 0) this.classOf[c] = classes++;
+      }
+    }
+    this.width = classes;
+    const next: Array<Map<number, number>> = [new Map()];
+    const ends: number[][] = [[]];
+    phrases.forEach((p, id) => {
+      if (p === '') return;
       let s = 0;
       for (let i = 0; i < p.length; i++) {
-        const c = p.charCodeAt(i);
-        let n = this.next[s]!.get(c);
+        const k = this.classOf[p.charCodeAt(i) & 0xff]!;
+        let n = next[s]!.get(k);
         if (n === undefined) {
-          n = this.next.length;
-          this.next.push(new Map());
-          this.fail.push(0);
-          this.out.push(0);
-          this.next[s]!.set(c, n);
+          n = next.length;
+          next.push(new Map());
+          ends.push([]);
+          next[s]!.set(k, n);
         }
         s = n;
       }
-      this.out[s] = Math.max(this.out[s]!, p.length);
-    }
-    const queue: number[] = [];
-    for (const n of this.next[0]!.values()) queue.push(n);
-    while (queue.length > 0) {
-      const s = queue.shift()!;
-      for (const [c, n] of this.next[s]!) {
-        let f = this.fail[s]!;
-        while (f !== 0 && !this.next[f]!.has(c)) f = this.fail[f]!;
-        const target = this.next[f]!.get(c);
-        this.fail[n] = target !== undefined && target !== n ? target : 0;
-        if (this.out[n] === 0) this.out[n] = this.out[this.fail[n]!]!;
-        queue.push(n);
+      ends[s]!.push(id);
+    });
+    const states = next.length;
+    const fail = new Int32Array(states);
+    const delta = new Int32Array(states * classes);
+    const outs: number[][] = ends.map((e) => e.slice());
+    const longest = new Int32Array(states);
+    for (let s = 0; s < states; s++) for (const id of ends[s]!) longest[s] = Math.max(longest[s]!, phrases[id]!.length);
+    const order: number[] = [];
+    for (const [k, n] of next[0]!) { delta[k] = n; order.push(n); }
+    for (let q = 0; q < order.length; q++) {
+      const s = order[q]!;
+      const f = fail[s]!;
+      if (outs[f]!.length > 0) outs[s] = outs[s]!.concat(outs[f]!);
+      if (longest[s] === 0) longest[s] = longest[f]!;
+      for (let k = 0; k < classes; k++) {
+        const n = next[s]!.get(k);
+        if (n !== undefined) {
+          fail[n] = s === 0 ? 0 : delta[f * classes + k]!;
+          delta[s * classes + k] = n;
+          order.push(n);
+        } else {
+          delta[s * classes + k] = delta[f * classes + k]!;
+        }
       }
     }
+    // Class 0 (bytes in no phrase) always returns to the root.
+    for (let s = 0; s < states; s++) delta[s * classes] = 0;
+    this.delta = delta;
+    this.longest = longest;
+    const outStart = new Int32Array(states + 1);
+    let total = 0;
+    for (let s = 0; s < states; s++) { outStart[s] = total; total += outs[s]!.length; }
+    outStart[states] = total;
+    const outIds = new Int32Array(total);
+    for (let s = 0, at = 0; s < states; s++) for (const id of outs[s]!) outIds[at++] = id;
+    this.outStart = outStart;
+    this.outIds = outIds;
   }
 
   /** The first phrase found (as it appears in `lower`), or undefined. */
   find(lower: string): string | undefined {
+    const { delta, classOf, width, longest } = this;
     let s = 0;
     for (let i = 0; i < lower.length; i++) {
-      const c = lower.charCodeAt(i);
-      let n = this.next[s]!.get(c);
-      while (n === undefined && s !== 0) {
-        s = this.fail[s]!;
-        n = this.next[s]!.get(c);
-      }
-      s = n ?? 0;
-      const len = this.out[s]!;
+      s = delta[s * width + classOf[lower.charCodeAt(i) & 0xff]!]!;
+      const len = longest[s]!;
       if (len > 0) return lower.slice(i + 1 - len, i + 1);
     }
     return undefined;
+  }
+
+  /** Adds the id of every phrase occurring in `lower` to `found` (with repeats). */
+  findAll(lower: string, found: number[]): void {
+    const { delta, classOf, width, outStart, outIds } = this;
+    let s = 0;
+    for (let i = 0; i < lower.length; i++) {
+      s = delta[s * width + classOf[lower.charCodeAt(i) & 0xff]!]!;
+      const a = outStart[s]!;
+      const b = outStart[s + 1]!;
+      for (let k = a; k < b; k++) found.push(outIds[k]!);
+    }
   }
 }

@@ -4,9 +4,9 @@
  * Engine choice (measured, see the README): re2js is linear but ~10-20x slower than V8; V8 backtracks
  * (CRS 942251 on 2 KiB of spaces: ~0.9 s, cubic). So:
  *  1. a required-literal prefilter rejects most inputs before any engine runs;
- *  2. V8 runs only inputs of at most V8_MAX_INPUT bytes, and only patterns with no nested ambiguity (no
- *     quantifier over a quantifier or an alternation, which is where exponential blow-ups come from) whose
- *     worst probe at that length stays under PROBE_BUDGET_MS;
+ *  2. V8 runs only patterns with no nested ambiguity (no quantifier over a quantifier or an alternation,
+ *     which is where exponential blow-ups come from) whose adversarial probes stay within budget, and only on
+ *     inputs of at most V8_MAX_INPUT bytes, where even polynomial backtracking is bounded;
  *  3. everything else runs on re2js.
  */
 import { RE2JS } from 're2js';
@@ -15,14 +15,22 @@ import { emitRegex, hasNestedAmbiguity, usesMultiline, usesSinglelineAnchor } fr
 import { requiredLiterals } from './prefilter.js';
 import { literalIndex } from './literal-index.js';
 
+/** Inputs up to this length may run on V8 for every V8-eligible pattern. */
 export const V8_MAX_INPUT = 128;
-const PROBE_BUDGET_MS = 0.3;
+/**
+ * Probe stages: a pattern may run on V8 for inputs up to `len` bytes when every probe of that length finishes
+ * within `budgetMs`. Longer stages were tried and dropped: probes cannot find every slow input shape (CRS
+ * 941340, `["'][ ]*(?:[^a-z0-9~_:' ]|in).+?[.].+?=`, passed 4 KiB probes yet took 150 ms on a 2 KiB test
+ * body), while at 128 bytes even a cubic pattern (942251) stays under half a millisecond.
+ */
+const PROBE_STAGES = [{ len: V8_MAX_INPUT, budgetMs: 0.3 }];
 const PROBE_CHARS = [' ', 'a', '0', '/', '<', '%', '.', "'", '-', '\n', '\\', '(', '\t', 'a ', '0 ', '; '];
 
 export interface ByteRegex {
   readonly source: string;
-  /** Which engines may run it: `v8+re2js` (short inputs on V8) or `re2js`. */
+  /** Which engines may run it: `v8+re2js` (inputs up to `v8Max` bytes on V8) or `re2js`. */
   readonly engine: 'v8+re2js' | 're2js';
+  readonly v8Max: number;
   readonly literals: readonly string[] | undefined;
   /** `scan` may be passed when the caller has scanned the input with the shared literal index. */
   test(input: string, scan?: LiteralScan): boolean;
@@ -42,19 +50,29 @@ export interface RegexOptions {
   allowV8?: boolean;
 }
 
-function probeSafe(re: RegExp, literals: readonly string[] | undefined): boolean {
+function probeOk(re: RegExp, literals: readonly string[] | undefined, len: number, budgetMs: number): boolean {
   const prefixes = literals && literals.length > 0 ? ['', literals[0]!] : [''];
   for (const prefix of prefixes) {
     for (const ch of PROBE_CHARS) {
-      const body = ch.repeat(Math.ceil((V8_MAX_INPUT - prefix.length) / ch.length)).slice(0, V8_MAX_INPUT - prefix.length - 1);
+      const body = ch.repeat(Math.ceil((len - prefix.length) / ch.length)).slice(0, len - prefix.length - 1);
       for (const input of [prefix + body + '\x00', body + prefix]) {
         const t0 = performance.now();
         re.test(input);
-        if (performance.now() - t0 > PROBE_BUDGET_MS) return false;
+        if (performance.now() - t0 > budgetMs) return false;
       }
     }
   }
   return true;
+}
+
+/** The longest input V8 may run this pattern on (0: never). */
+function v8Limit(re: RegExp, literals: readonly string[] | undefined): number {
+  let limit = 0;
+  for (const stage of PROBE_STAGES) {
+    if (!probeOk(re, literals, stage.len, stage.budgetMs)) break;
+    limit = stage.len;
+  }
+  return limit;
 }
 
 function prefilterPasses(literals: readonly string[] | undefined, ids: readonly number[], input: string, scan: LiteralScan | undefined): boolean {
@@ -87,10 +105,12 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
   const ids = literals ? literalIndex.register(literals) : [];
   const re2 = RE2JS.compile(text, RE2JS.DOTALL | (multiline ? RE2JS.MULTILINE : 0));
   let v8: RegExp | undefined;
+  let v8Max = 0;
   if (options.allowV8 !== false && !hasNestedAmbiguity(node)) {
     try {
       const candidate = new RegExp(text, multiline ? 'sm' : 's');
-      if (probeSafe(candidate, literals)) v8 = candidate;
+      v8Max = v8Limit(candidate, literals);
+      if (v8Max > 0) v8 = candidate;
     } catch {
       v8 = undefined;
     }
@@ -99,16 +119,17 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
   return {
     source: pattern,
     engine: fast ? 'v8+re2js' : 're2js',
+    v8Max,
     literals,
     test(input, scan) {
       if (!prefilterPasses(literals, ids, input, scan)) return false;
-      if (fast && input.length <= V8_MAX_INPUT) return fast.test(input);
+      if (fast && input.length <= v8Max) return fast.test(input);
       return re2.test(input);
     },
     exec(input, scan) {
       if (!prefilterPasses(literals, ids, input, scan)) return null;
       let m: ArrayLike<string | undefined> | null;
-      if (fast && input.length <= V8_MAX_INPUT) m = fast.exec(input);
+      if (fast && input.length <= v8Max) m = fast.exec(input);
       // re2js extracts groups with its slow NFA; its DFA answers "no match" (the usual case) far faster.
       else m = re2.test(input) ? re2.exec(input) : null;
       if (!m) return null;

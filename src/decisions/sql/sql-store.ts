@@ -174,40 +174,69 @@ export class SqlDecisionStore implements DecisionStore {
   async stats(q: StatsQuery): Promise<DecisionStats> {
     const started = performance.now();
     const dims = q.by;
-    const useRollup = q.ip === undefined && q.principal === undefined && q.requestId === undefined && q.ruleId === undefined && !dims.includes('principal') && !dims.includes('clientIp');
+    const rollupFilters = q.ip === undefined && q.principal === undefined && q.requestId === undefined && q.ruleId === undefined;
+    const highCardinality = dims.includes('principal') || dims.includes('clientIp');
+    const groups = new Groups(dims);
+    let total: Groups;
+    if (!highCardinality) {
+      await this.aggregate(q, dims, groups, rollupFilters);
+      total = groups.collapse();
+    } else if (dims.length === 1) {
+      // One group per principal or address: count them all, but build latency histograms only for the groups
+      // returned, and take the total's from the rollups when the filters allow.
+      const dim = dims[0]!;
+      const col = rawDim(dim);
+      const w = this.where(q);
+      const counts = await this.ex.all<Record<string, unknown>>(`SELECT ${col} AS ${alias(dim)}, d.verdict AS verdict, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql} GROUP BY ${col}, d.verdict`, w.params);
+      for (const r of counts) groups.add(r, Number(r.n));
+      const top = groups.top(q.limit);
+      const values = top.map((g) => g.raw[0]).filter((v) => v !== null && v !== undefined);
+      const nullGroup = top.some((g) => g.raw[0] === null || g.raw[0] === undefined);
+      if (values.length > 0 || nullGroup) {
+        const inList = [values.length > 0 ? `${col} IN (${values.map(() => '?').join(', ')})` : '', nullGroup ? `${col} IS NULL` : ''].filter(Boolean).join(' OR ');
+        const rows = await this.ex.all<Record<string, unknown>>(
+          `SELECT ${col} AS ${alias(dim)}, d.verdict AS verdict, d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql ? `${w.sql} AND` : 'WHERE'} (${inList}) GROUP BY ${col}, d.verdict, d.latb`,
+          [...w.params, ...values],
+        );
+        for (const r of rows) groups.addHist(r, Number(r.latb), Number(r.n));
+      }
+      total = new Groups([]);
+      await this.aggregate(q, [], total, rollupFilters);
+    } else {
+      await this.aggregate(q, dims, groups, false);
+      total = groups.collapse();
+    }
+    const all = groups.summaries();
+    const t = total.summaries()[0] ?? summarize({}, 0, 0, new Array<number>(HIST_BUCKETS).fill(0));
+    const { key: _k, ...totalSummary } = t;
+    const topDenied = await this.topDenied(q);
+    return {
+      window: { since: q.since !== undefined ? new Date(q.since).toISOString() : null, until: q.until !== undefined ? new Date(q.until).toISOString() : null },
+      by: dims,
+      total: totalSummary,
+      groups: all.slice(0, q.limit),
+      groupsTotal: all.length,
+      topDenied,
+      source: rollupFilters && !highCardinality ? 'rollup' : 'raw',
+      tookMs: Math.round((performance.now() - started) * 10) / 10,
+    };
+  }
+
+  /** Counts and latency histograms by `dims` (and verdict), from rollups plus raw edges when allowed, else records. */
+  private async aggregate(q: StatsQuery, dims: StatsDimension[], groups: Groups, useRollup: boolean): Promise<void> {
     const from = q.since ?? 0;
     const to = q.until ?? FOREVER;
-    const groups = new Map<string, { key: Partial<Record<StatsDimension, string>>; allow: number; deny: number; hist: number[] }>();
-    const add = (row: Record<string, unknown>, n: number, hist: (i: number) => number) => {
-      const key: Partial<Record<StatsDimension, string>> = {};
-      for (const d of dims) {
-        const v = String(row[`d_${d}`] ?? '');
-        key[d] = d === 'clientIp' && v ? hexToIp(v) : v;
-      }
-      const k = dims.map((d) => key[d]).join('\u0000');
-      let g = groups.get(k);
-      if (!g) {
-        g = { key, allow: 0, deny: 0, hist: new Array<number>(HIST_BUCKETS).fill(0) };
-        groups.set(k, g);
-      }
-      if (row.verdict === 'deny') g.deny += n;
-      else g.allow += n;
-      for (let i = 0; i < HIST_BUCKETS; i++) g.hist[i] = g.hist[i]! + hist(i);
-    };
-
     const segments = useRollup ? splitWindow(from, to, 0) : [{ level: 0, from, to }];
     await Promise.all(
       segments.map(async (s) => {
         if (s.level === 0) {
-          const sel = dims.map((d) => `${rawDim(d)} AS d_${d}`);
+          const cols = dims.map((d) => rawDim(d));
           const w = this.where(q, { since: s.from, until: s.to });
-          const group = [...dims.map((d) => `d_${d}`), 'verdict', 'latb'].join(', ');
-          const rows = await this.ex.all<Record<string, unknown>>(`SELECT ${[...sel, 'd.verdict AS verdict', 'd.latb AS latb', 'COUNT(*) AS n'].join(', ')} FROM ${this.t.decisions} d ${w.sql} GROUP BY ${group}`, w.params);
-          for (const r of rows) {
-            const n = Number(r.n);
-            const b = Number(r.latb);
-            add(r, n, (i) => (i === b ? n : 0));
-          }
+          const rows = await this.ex.all<Record<string, unknown>>(
+            `SELECT ${[...cols.map((c, i) => `${c} AS ${alias(dims[i]!)}`), 'd.verdict AS verdict', 'd.latb AS latb', 'COUNT(*) AS n'].join(', ')} FROM ${this.t.decisions} d ${w.sql} GROUP BY ${[...cols, 'd.verdict', 'd.latb'].join(', ')}`,
+            w.params,
+          );
+          for (const r of rows) groups.add(r, Number(r.n), Number(r.latb));
           return;
         }
         const c = ['bucket >= ?', 'bucket < ?'];
@@ -216,37 +245,14 @@ export class SqlDecisionStore implements DecisionStore {
         if (q.type) { c.push('type = ?'); p.push(q.type); }
         if (q.route !== undefined) { c.push('route = ?'); p.push(q.route); }
         if (q.code !== undefined) { c.push('code = ?'); p.push(q.code); }
-        const sel = [...dims.map((d) => `${d} AS d_${d}`), 'verdict', 'SUM(n) AS n', ...HIST_COLUMNS.map((h) => `SUM(${h}) AS ${h}`)];
+        const sel = [...dims.map((d) => `${d} AS ${alias(d)}`), 'verdict', 'SUM(n) AS n', ...HIST_COLUMNS.map((h) => `SUM(${h}) AS ${h}`)];
         const rows = await this.ex.all<Record<string, unknown>>(
-          `SELECT ${sel.join(', ')} FROM ${rollupTable(this.t, s.level)} WHERE ${c.join(' AND ')} GROUP BY ${[...dims.map((d) => `d_${d}`), 'verdict'].join(', ')}`,
+          `SELECT ${sel.join(', ')} FROM ${rollupTable(this.t, s.level)} WHERE ${c.join(' AND ')} GROUP BY ${[...dims, 'verdict'].join(', ')}`,
           p,
         );
-        for (const r of rows) add(r, Number(r.n), (i) => Number(r[`h${i}`]));
+        for (const r of rows) groups.addRollup(r);
       }),
     );
-
-    const all = [...groups.values()].map((g) => summarize(g.key, g.allow, g.deny, g.hist));
-    const totalHist = new Array<number>(HIST_BUCKETS).fill(0);
-    let allow = 0;
-    let deny = 0;
-    for (const g of groups.values()) {
-      allow += g.allow;
-      deny += g.deny;
-      for (let i = 0; i < HIST_BUCKETS; i++) totalHist[i] = totalHist[i]! + g.hist[i]!;
-    }
-    const { key: _k, ...total } = summarize({}, allow, deny, totalHist);
-    all.sort((a, b) => b.count - a.count);
-    const topDenied = await this.topDenied(q);
-    return {
-      window: { since: q.since !== undefined ? new Date(q.since).toISOString() : null, until: q.until !== undefined ? new Date(q.until).toISOString() : null },
-      by: dims,
-      total,
-      groups: all.slice(0, q.limit),
-      groupsTotal: all.length,
-      topDenied,
-      source: useRollup ? 'rollup' : 'raw',
-      tookMs: Math.round((performance.now() - started) * 10) / 10,
-    };
   }
 
   private async topDenied(q: StatsQuery): Promise<DecisionStats['topDenied']> {
@@ -340,6 +346,85 @@ export class SqlDecisionStore implements DecisionStore {
   async close(): Promise<void> {
     await this.ex.close();
   }
+}
+
+interface Group {
+  raw: unknown[];
+  allow: number;
+  deny: number;
+  hist: number[];
+}
+
+/** Groups keyed by their stored values (NULL and "" are one group), with counts and latency histograms. */
+class Groups {
+  private readonly map = new Map<string, Group>();
+
+  constructor(private readonly dims: readonly StatsDimension[]) {}
+
+  private get(row: Record<string, unknown>): Group {
+    const raw = this.dims.map((d) => row[alias(d)] ?? null);
+    const k = raw.map((v) => String(v ?? '')).join('\u0000');
+    let g = this.map.get(k);
+    if (!g) {
+      g = { raw, allow: 0, deny: 0, hist: new Array<number>(HIST_BUCKETS).fill(0) };
+      this.map.set(k, g);
+    }
+    return g;
+  }
+
+  /** `n` decisions of the row's group and verdict, with latency bucket `latb` when known. */
+  add(row: Record<string, unknown>, n: number, latb?: number): void {
+    const g = this.get(row);
+    if (row.verdict === 'deny') g.deny += n;
+    else g.allow += n;
+    if (latb !== undefined) g.hist[latb] = g.hist[latb]! + n;
+  }
+
+  addHist(row: Record<string, unknown>, latb: number, n: number): void {
+    const g = this.get(row);
+    g.hist[latb] = g.hist[latb]! + n;
+  }
+
+  addRollup(row: Record<string, unknown>): void {
+    const g = this.get(row);
+    const n = Number(row.n);
+    if (row.verdict === 'deny') g.deny += n;
+    else g.allow += n;
+    for (let i = 0; i < HIST_BUCKETS; i++) g.hist[i] = g.hist[i]! + Number(row[`h${i}`]);
+  }
+
+  /** The groups with the most decisions, largest first. */
+  top(n: number): Group[] {
+    return [...this.map.values()].sort((a, b) => b.allow + b.deny - (a.allow + a.deny)).slice(0, n);
+  }
+
+  /** Everything summed into one group. */
+  collapse(): Groups {
+    const out = new Groups([]);
+    const g = out.get({});
+    for (const x of this.map.values()) {
+      g.allow += x.allow;
+      g.deny += x.deny;
+      for (let i = 0; i < HIST_BUCKETS; i++) g.hist[i] = g.hist[i]! + x.hist[i]!;
+    }
+    return out;
+  }
+
+  summaries(): StatsGroup[] {
+    return this.top(Infinity).map((g) => {
+      const key: Partial<Record<StatsDimension, string>> = {};
+      this.dims.forEach((d, i) => {
+        const v = String(g.raw[i] ?? '');
+        key[d] = d === 'clientIp' && v ? hexToIp(v) : v;
+      });
+      return summarize(key, g.allow, g.deny, g.hist);
+    });
+  }
+}
+
+/** Result column of a dimension; lower-case, since PostgreSQL folds unquoted names. */
+function alias(d: StatsDimension): string {
+  return `d_${d.toLowerCase()}`;
 }
 
 /** Plain columns (NULL reads as "" in the groups), so the covering indexes can stream groups in order. */

@@ -125,6 +125,30 @@ export function storeContract(name: string, open: () => Promise<SqlDecisionStore
       expect(ipDenied.get(s.topDenied.clientIps[0]!.clientIp)).toBe(s.topDenied.clientIps[0]!.count);
     });
 
+    it('answers stats by one high-cardinality dimension with histograms for the groups it returns', async () => {
+      const p = parseStatsQuery(new URLSearchParams('by=principal&since=2d&limit=10'), now);
+      if (!p.ok) throw new Error(p.errors.join());
+      const s = await store.stats(p.value);
+      const inWindow = records.filter((r) => recTs(r) >= p.value.since!);
+      const byPrincipal = new Map<string, DecisionRecord[]>();
+      for (const r of inWindow) byPrincipal.set(principalOf(r) ?? '', [...(byPrincipal.get(principalOf(r) ?? '') ?? []), r]);
+      expect(s.total.count).toBe(inWindow.length);
+      expect(s.groupsTotal).toBe(byPrincipal.size);
+      expect(s.groups.map((g) => g.count)).toEqual([...byPrincipal.values()].map((v) => v.length).sort((a, b) => b - a).slice(0, 10));
+      for (const g of s.groups) {
+        const rs = byPrincipal.get(g.key.principal!)!;
+        expect(g.count).toBe(rs.length);
+        expect(g.deny).toBe(rs.filter((r) => r.verdict === 'deny').length);
+        const exact = exactQuantile(rs.map((r) => r.latencyUs), 0.5);
+        expect(Math.abs(g.p50Us! - exact)).toBeLessThanOrEqual(0.2 * exact + 2);
+      }
+      const exactAll = exactQuantile(inWindow.map((r) => r.latencyUs), 0.99);
+      expect(Math.abs(s.total.p99Us! - exactAll)).toBeLessThanOrEqual(0.2 * exactAll);
+      const ips = await store.stats({ ...p.value, by: ['clientIp'], limit: 3 });
+      expect(ips.groups).toHaveLength(3);
+      expect(ips.groups.every((g) => g.p50Us !== null && g.count > 0)).toBe(true);
+    });
+
     it('filters stats by client address range', async () => {
       const p = parseStatsQuery(new URLSearchParams('ip=10.0.0.0/16&by=verdict'), now);
       if (!p.ok) throw new Error(p.errors.join());

@@ -73,4 +73,21 @@ describe('the example policy', () => {
     expect(bodyOf(big).error).toBe('request.body_too_large');
     expect((await s.check(envoyCheckRequest({ path: '/admin' }))).denied_response.status.code).toBe('NotFound');
   });
+
+  it('limits per consumer (1000 a minute, 50000 an hour) and shows clients the headers', async () => {
+    const res = await s.check(users());
+    const h = headerMap(res.ok_response.response_headers_to_add);
+    expect(h['x-ratelimit-remaining-minute']).toMatch(/^\d+$/);
+    expect(Number(h['x-ratelimit-remaining-hour'])).toBeGreaterThan(49_000);
+    expect(Number(h['x-ratelimit-remaining-minute'])).toBeLessThan(1000);
+  });
+
+  it("serves the edge domain to Envoy's ratelimit filter (50 a second per client address)", async () => {
+    const ip = '198.51.100.77';
+    const answers = await Promise.all(Array.from({ length: 55 }, () => s.rls({ domain: 'edge', descriptors: [{ entries: [{ key: 'remote_address', value: ip }] }] })));
+    const over = answers.filter((a) => a.overall_code === 'OVER_LIMIT').length;
+    // A second boundary may fall inside the burst; at least the excess of one window is refused.
+    expect(over).toBeGreaterThanOrEqual(1);
+    expect(answers.filter((a) => a.overall_code === 'OK').length).toBeGreaterThanOrEqual(50);
+  });
 });

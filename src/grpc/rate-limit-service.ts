@@ -3,6 +3,7 @@
  * limiter, encode, record. The limiter itself lives in src/ratelimit.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { RateLimitDecisionRecord } from '../decisions/record.js';
 import { newDecisionId } from '../lib/ids.js';
 import type { RlsRequest, RlsResult } from '../ratelimit/rls-types.js';
 import { decodeRateLimitRequest, encodeRateLimitResponse } from './codec.js';
@@ -13,9 +14,7 @@ export interface RateLimitServiceBackend {
   shouldRateLimit(req: RlsRequest): Promise<RlsResult>;
 }
 
-export interface RlsRecordBuilder {
-  (req: RlsRequest, result: RlsResult, meta: { id: string; time: string; latencyUs: number }): import('../decisions/record.js').RateLimitDecisionRecord;
-}
+export type RlsRecordBuilder = (req: RlsRequest, result: RlsResult, meta: { id: string; time: string; latencyUs: number }) => RateLimitDecisionRecord;
 
 export function rateLimitService(app: ServerApp, buildRecord: RlsRecordBuilder | undefined): grpc.UntypedServiceImplementation {
   return {

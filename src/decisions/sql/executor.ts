@@ -2,7 +2,7 @@
 
 /** One statement of a transaction: a multi-row insert (rendered per dialect) or a plain statement. */
 export type SqlStep =
-  | { insert: string; columns: readonly string[]; rows: unknown[][]; tail?: string }
+  | { insert: string; columns: readonly string[]; rows: unknown[][]; tail?: string; /** PostgreSQL column types: insert through unnest(). */ types?: readonly string[] }
   | { sql: string; params?: unknown[] };
 
 export interface SqlExecutor {

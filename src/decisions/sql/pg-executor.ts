@@ -85,6 +85,13 @@ export async function runSteps(q: TxQuery, steps: readonly SqlStep[]): Promise<v
     }
     if (st.rows.length === 0) continue;
     if (st.tail?.includes('?')) throw new Error('insert tails take no parameters');
+    if (st.types) {
+      // One array parameter per column: a short statement PostgreSQL plans once, whatever the batch size.
+      const arrays = st.columns.map((_, j) => st.rows.map((r) => r[j]));
+      const unnest = st.types.map((t) => `?::${t}[]`).join(', ');
+      await q(`INSERT INTO ${st.insert} (${st.columns.join(', ')}) SELECT * FROM unnest(${unnest})${st.tail ? ` ${st.tail}` : ''}`, arrays);
+      continue;
+    }
     const per = Math.max(1, Math.floor(MAX_PARAMS / st.columns.length));
     for (let i = 0; i < st.rows.length; i += per) {
       const values: string[] = [];

@@ -6,6 +6,9 @@ import { ROLLUP_LEVELS } from './tables.js';
 
 export const DECISION_COLUMNS = ['id', 'ts', 'type', 'verdict', 'status', 'code', 'route', 'principal', 'ip', 'request_id', 'latency_us', 'latb', 'record'] as const;
 export const RULE_COLUMNS = ['rule_id', 'ts', 'decision_id'] as const;
+/** PostgreSQL types of the columns above, for inserts through unnest(). */
+export const DECISION_TYPES = ['text', 'int8', 'text', 'text', 'int4', 'text', 'text', 'text', 'text', 'text', 'int8', 'int4', 'jsonb'] as const;
+export const RULE_TYPES = ['text', 'int8', 'text'] as const;
 
 /** A record with its JSON text, serialized once for every sink. */
 export interface EncodedRecord {

@@ -8,11 +8,12 @@ import type { DecisionRecord } from '../record.js';
 import type { DecisionStats, DecisionStore, StatsGroup } from '../store.js';
 import type { SqlExecutor, SqlStep } from './executor.js';
 import { PgExecutor, runSteps } from './pg-executor.js';
-import { DECISION_COLUMNS, RULE_COLUMNS, RollupDeltas, decisionRow, type EncodedRecord, type RollupFacts } from './rows.js';
+import { DECISION_COLUMNS, DECISION_TYPES, RULE_COLUMNS, RULE_TYPES, RollupDeltas, decisionRow, type EncodedRecord, type RollupFacts } from './rows.js';
 import { HIST_COLUMNS, LATEST_VERSION, ROLLUP_LEVELS, migrations, rollupTable, versionTableDdl, type TableNames } from './tables.js';
 
 const ROLLUP_KEY = ['bucket', 'type', 'route', 'code', 'verdict'];
 const ROLLUP_COLUMNS = [...ROLLUP_KEY, 'n', ...HIST_COLUMNS];
+const ROLLUP_TYPES = ['int8', 'text', 'text', 'text', 'text', 'int8', ...HIST_COLUMNS.map(() => 'int8')];
 const RETENTION_CHUNK = 5000;
 const RETENTION_MAX_CHUNKS = 50;
 const FOREVER = Number.MAX_SAFE_INTEGER;
@@ -123,14 +124,16 @@ export class SqlDecisionStore implements DecisionStore {
       deltas.add(facts, 1);
       if (e.rec.type === 'check' && e.rec.ruleIds) for (const id of e.rec.ruleIds.slice(0, 100)) rules.push([String(id), facts.ts, e.rec.id]);
     }
-    const steps: SqlStep[] = [{ insert: this.t.decisions, columns: DECISION_COLUMNS, rows, tail: 'ON CONFLICT (id) DO NOTHING' }];
-    if (rules.length > 0) steps.push({ insert: this.t.rules, columns: RULE_COLUMNS, rows: rules });
+    const pg = this.kind === 'postgres';
+    const steps: SqlStep[] = [{ insert: this.t.decisions, columns: DECISION_COLUMNS, rows, tail: 'ON CONFLICT (id) DO NOTHING', types: pg ? DECISION_TYPES : undefined }];
+    if (rules.length > 0) steps.push({ insert: this.t.rules, columns: RULE_COLUMNS, rows: rules, types: pg ? RULE_TYPES : undefined });
     steps.push(...this.rollupSteps(deltas));
     await this.ex.batch(steps);
   }
 
   private rollupSteps(deltas: RollupDeltas): SqlStep[] {
-    return deltas.rows().filter((l) => l.rows.length > 0).map((l) => ({ insert: `${rollupTable(this.t, l.level)} AS r`, columns: ROLLUP_COLUMNS, rows: l.rows, tail: this.rollupTail.get(l.level)! }));
+    const types = this.kind === 'postgres' ? ROLLUP_TYPES : undefined;
+    return deltas.rows().filter((l) => l.rows.length > 0).map((l) => ({ insert: `${rollupTable(this.t, l.level)} AS r`, columns: ROLLUP_COLUMNS, rows: l.rows, tail: this.rollupTail.get(l.level)!, types }));
   }
 
   private where(f: DecisionFilter, opts: { since?: number; until?: number; skipVerdict?: boolean; skipRule?: boolean } = {}): { sql: string; params: unknown[] } {

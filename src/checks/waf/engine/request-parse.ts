@@ -34,11 +34,13 @@ export function percentDecode(s: string): string {
   return s.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
-export function parseArgs(query: string): Entry[] {
+/** Query-string arguments; beyond `limit` they are dropped (each argument costs every ARGS rule a run). */
+export function parseArgs(query: string, limit = Number.POSITIVE_INFINITY): Entry[] {
   const out: Entry[] = [];
   if (!query) return out;
   for (const part of query.split('&')) {
     if (part === '') continue;
+    if (out.length >= limit) break;
     const eq = part.indexOf('=');
     const key = urlDecodeLenient(eq < 0 ? part : part.slice(0, eq));
     const value = eq < 0 ? '' : urlDecodeLenient(part.slice(eq + 1));

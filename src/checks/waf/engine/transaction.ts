@@ -84,10 +84,14 @@ export class Transaction {
   #path?: string;
   #query?: string;
 
-  constructor(input: WafInput, engine: EngineMode, requestBodyAccess: boolean) {
+  /** At most this many query-string arguments are kept (the rule set's argument limit). */
+  readonly argsLimit: number;
+
+  constructor(input: WafInput, engine: EngineMode, requestBodyAccess: boolean, argsLimit = 1000) {
     this.input = input;
     this.engine = engine;
     this.requestBodyAccess = requestBodyAccess;
+    this.argsLimit = argsLimit;
   }
 
   private scanCache = new Map<string, LiteralScan>();
@@ -138,7 +142,7 @@ export class Transaction {
   }
 
   get argsGet(): Entry[] {
-    return (this.#argsGet ??= parseArgs(this.queryString));
+    return (this.#argsGet ??= parseArgs(this.queryString, this.argsLimit));
   }
 
   get argsPost(): Entry[] {

@@ -19,7 +19,7 @@ export interface WafResult {
 }
 
 export function runWaf(rs: CompiledRuleSet, input: WafInput, engine: EngineMode = rs.settings.engine): WafResult {
-  const tx = new Transaction(input, engine, rs.settings.requestBodyAccess);
+  const tx = new Transaction(input, engine, rs.settings.requestBodyAccess, rs.settings.argumentsLimit);
   tx.processor = defaultProcessor(tx.header('content-type'));
   let r = evaluatePhase(rs, tx, 1);
   if (r !== 'interrupted') {

@@ -131,3 +131,14 @@ SecRule ARGS "@rx (?i)\\W+\\d*?\\s*?\\bhaving\\b\\s*?[^\\s\\-]" "id:93,phase:2,p
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 });
+
+describe('argument limits', () => {
+  it('keeps at most SecArgumentsLimit query arguments, so a huge query cannot multiply rule runs', () => {
+    const rs = compileText('SecArgumentsLimit 50\nSecRule &ARGS "@eq 50" "id:1,phase:1,pass"\nSecRule ARGS "@contains evil" "id:2,phase:1,pass"');
+    const query = Array.from({ length: 20000 }, (_, i) => `a${i}=${i}`).join('&') + '&x=evil';
+    const t0 = performance.now();
+    const r = run(rs, { uri: `/?${query}` });
+    expect(ids(r)).toEqual([1]);
+    expect(performance.now() - t0).toBeLessThan(1000);
+  });
+});

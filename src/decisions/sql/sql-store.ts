@@ -2,13 +2,14 @@
  * The decision store over SQL, written once for SQLite and PostgreSQL: schema migrations with a version table,
  * batched inserts that also maintain per-minute and per-hour rollups, queries, stats and retention.
  */
-import { HIST_BUCKETS, quantile } from '../histogram.js';
+import { HIST_BUCKETS } from '../histogram.js';
 import { hexToIp, type DecisionFilter, type StatsDimension, type StatsQuery } from '../query.js';
 import type { DecisionRecord } from '../record.js';
-import type { DecisionStats, DecisionStore, StatsGroup } from '../store.js';
+import type { DecisionStats, DecisionStore } from '../store.js';
 import type { SqlExecutor, SqlStep } from './executor.js';
 import { PgExecutor, runSteps } from './pg-executor.js';
 import { DECISION_COLUMNS, DECISION_TYPES, RULE_COLUMNS, RULE_TYPES, RollupDeltas, decisionRow, type EncodedRecord, type RollupFacts } from './rows.js';
+import { FOREVER, Groups, alias, rawDim, splitWindow, summarize } from './stats-parts.js';
 import { HIST_COLUMNS, LATEST_VERSION, ROLLUP_LEVELS, migrations, rollupTable, versionTableDdl, type TableNames } from './tables.js';
 
 const ROLLUP_KEY = ['bucket', 'type', 'route', 'code', 'verdict'];
@@ -16,7 +17,6 @@ const ROLLUP_COLUMNS = [...ROLLUP_KEY, 'n', ...HIST_COLUMNS];
 const ROLLUP_TYPES = ['int8', 'text', 'text', 'text', 'text', 'int8', ...HIST_COLUMNS.map(() => 'int8')];
 const RETENTION_CHUNK = 5000;
 const RETENTION_MAX_CHUNKS = 50;
-const FOREVER = Number.MAX_SAFE_INTEGER;
 
 export interface RetentionResult {
   deleted: number;
@@ -349,109 +349,6 @@ export class SqlDecisionStore implements DecisionStore {
   async close(): Promise<void> {
     await this.ex.close();
   }
-}
-
-interface Group {
-  raw: unknown[];
-  allow: number;
-  deny: number;
-  hist: number[];
-}
-
-/** Groups keyed by their stored values (NULL and "" are one group), with counts and latency histograms. */
-class Groups {
-  private readonly map = new Map<string, Group>();
-
-  constructor(private readonly dims: readonly StatsDimension[]) {}
-
-  private get(row: Record<string, unknown>): Group {
-    const raw = this.dims.map((d) => row[alias(d)] ?? null);
-    const k = raw.map((v) => String(v ?? '')).join('\u0000');
-    let g = this.map.get(k);
-    if (!g) {
-      g = { raw, allow: 0, deny: 0, hist: new Array<number>(HIST_BUCKETS).fill(0) };
-      this.map.set(k, g);
-    }
-    return g;
-  }
-
-  /** `n` decisions of the row's group and verdict, with latency bucket `latb` when known. */
-  add(row: Record<string, unknown>, n: number, latb?: number): void {
-    const g = this.get(row);
-    if (row.verdict === 'deny') g.deny += n;
-    else g.allow += n;
-    if (latb !== undefined) g.hist[latb] = g.hist[latb]! + n;
-  }
-
-  addHist(row: Record<string, unknown>, latb: number, n: number): void {
-    const g = this.get(row);
-    g.hist[latb] = g.hist[latb]! + n;
-  }
-
-  addRollup(row: Record<string, unknown>): void {
-    const g = this.get(row);
-    const n = Number(row.n);
-    if (row.verdict === 'deny') g.deny += n;
-    else g.allow += n;
-    for (let i = 0; i < HIST_BUCKETS; i++) g.hist[i] = g.hist[i]! + Number(row[`h${i}`]);
-  }
-
-  /** The groups with the most decisions, largest first. */
-  top(n: number): Group[] {
-    return [...this.map.values()].sort((a, b) => b.allow + b.deny - (a.allow + a.deny)).slice(0, n);
-  }
-
-  /** Everything summed into one group. */
-  collapse(): Groups {
-    const out = new Groups([]);
-    const g = out.get({});
-    for (const x of this.map.values()) {
-      g.allow += x.allow;
-      g.deny += x.deny;
-      for (let i = 0; i < HIST_BUCKETS; i++) g.hist[i] = g.hist[i]! + x.hist[i]!;
-    }
-    return out;
-  }
-
-  summaries(): StatsGroup[] {
-    return this.top(Infinity).map((g) => {
-      const key: Partial<Record<StatsDimension, string>> = {};
-      this.dims.forEach((d, i) => {
-        const v = String(g.raw[i] ?? '');
-        key[d] = d === 'clientIp' && v ? hexToIp(v) : v;
-      });
-      return summarize(key, g.allow, g.deny, g.hist);
-    });
-  }
-}
-
-/** Result column of a dimension; lower-case, since PostgreSQL folds unquoted names. */
-function alias(d: StatsDimension): string {
-  return `d_${d.toLowerCase()}`;
-}
-
-/** Plain columns (NULL reads as "" in the groups), so the covering indexes can stream groups in order. */
-function rawDim(d: StatsDimension): string {
-  return d === 'clientIp' ? 'd.ip' : `d.${d}`;
-}
-
-function summarize(key: StatsGroup['key'], allow: number, deny: number, hist: number[]): StatsGroup {
-  const count = allow + deny;
-  return { key, count, allow, deny, denyRate: count ? Math.round((deny / count) * 10_000) / 10_000 : 0, p50Us: quantile(hist, 0.5), p99Us: quantile(hist, 0.99) };
-}
-
-/**
- * Splits [from, to) into whole hours, then whole minutes, then raw edges: rollups answer what they cover
- * exactly, records answer the rest. Level 0 means raw records.
- */
-export function splitWindow(from: number, to: number, li: number): Array<{ level: number; from: number; to: number }> {
-  if (from >= to) return [];
-  if (li >= ROLLUP_LEVELS.length) return [{ level: 0, from, to }];
-  const L = ROLLUP_LEVELS[li]!;
-  const a = Math.ceil(from / L) * L;
-  const b = to === FOREVER ? FOREVER : Math.floor(to / L) * L;
-  if (a >= b) return splitWindow(from, to, li + 1);
-  return [...splitWindow(from, a, li + 1), { level: L, from: a, to: b }, ...(b === FOREVER ? [] : splitWindow(b, to, li + 1))];
 }
 
 function parseRecord(v: unknown): DecisionRecord {

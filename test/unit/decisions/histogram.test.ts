@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HIST_BUCKETS, latencyBucket, quantile } from '../../../src/decisions/histogram.js';
-import { splitWindow } from '../../../src/decisions/sql/sql-store.js';
+import { splitWindow } from '../../../src/decisions/sql/stats-parts.js';
 
 describe('latency histogram', () => {
   it('buckets four per doubling and clamps the ends', () => {

@@ -98,18 +98,19 @@ export class Transaction {
 
   /** The value scanned once for every regex's required literals (cached for the transaction). */
   literals(s: string): LiteralScan {
-    let r = this.scanCache.get(s);
+    // Keyed by the lower-cased text: transformation chains that differ only in case share one scan.
+    const lower = this.lower(s);
+    let r = this.scanCache.get(lower);
     if (!r) {
-      const lower = this.lower(s);
       const { found, size } = literalIndex.scan(lower);
       r = { lower, found, size };
-      this.scanCache.set(s, r);
+      this.scanCache.set(lower, r);
     }
     return r;
   }
 
   lower(s: string): string {
-    if (s.length < 32) return s.toLowerCase();
+    if (s.length < 64) return s.toLowerCase();
     let l = this.lowerCache.get(s);
     if (l === undefined) { l = s.toLowerCase(); this.lowerCache.set(s, l); }
     return l;

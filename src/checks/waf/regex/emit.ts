@@ -46,7 +46,6 @@ function emitSet(set: ByteSet): string {
 }
 
 function needsWrap(n: Node): boolean {
-  if (n.t === 'set') return setSize(n.set) > 1 ? false : false;
   return n.t === 'cat' || n.t === 'alt' || n.t === 'rep';
 }
 

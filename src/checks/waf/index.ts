@@ -16,7 +16,7 @@ export interface WafCheckSpec {
   engine?: 'On' | 'DetectionOnly';
 }
 
-const SECRETISH = /cookie|authorization|passw|pwd|secret|token|api[-_]?key|session|credential/i;
+const SECRETISH = /cookie|auth|pass|pwd|secret|token|api[-_]?key|session|credential|signature/i;
 const EXCERPT = 64;
 
 /** A short, printable excerpt of matched data; values of secret-looking variables never leave the WAF. */
@@ -27,10 +27,17 @@ export function excerpt(varName: string, data: string): string {
   return cut.replace(/[\x00-\x1f\x7f-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** A rule message, with a secret-looking variable's value taken out (messages may expand %{MATCHED_VAR}). */
+function safeMessage(e: MatchLogEntry): string {
+  let msg = e.msg;
+  if (SECRETISH.test(e.varName) && e.varValue.length >= 4) msg = msg.split(e.varValue).join('[redacted]');
+  return msg.length > 200 ? `${msg.slice(0, 200)}...` : msg;
+}
+
 export function matchedNotes(log: readonly MatchLogEntry[]): Array<{ id: number; msg: string; var: string; data: string }> {
   return log
     .filter((e) => e.logged)
-    .map((e) => ({ id: e.id, msg: e.msg, var: e.varName, data: excerpt(e.varName, e.data || e.varValue) }));
+    .map((e) => ({ id: e.id, msg: safeMessage(e), var: e.varName, data: excerpt(e.varName, e.data || e.varValue) }));
 }
 
 function counter(metrics: Registry): Counter<'ruleset' | 'result'> {

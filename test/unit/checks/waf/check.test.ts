@@ -90,6 +90,14 @@ describe('waf section and check configuration', () => {
     await expect(section({ crs: { crs: { dir: '/nonexistent-crs' } } })).rejects.toThrow(/not a CRS directory/);
   });
 
+  it('keeps secret values out of messages in the record', async () => {
+    const sec = await section({ s: { inline: `SecRule REQUEST_COOKIES "@contains '" "id:7,phase:1,deny,msg:'quote in %{MATCHED_VAR_NAME}: %{MATCHED_VAR}'"` } });
+    const out = await (await check(sec, { ruleset: 's' })).run(makeRequest({ path: '/', headers: { cookie: "session=abc'def-secret" } }), makeContext());
+    const m = (out.notes as any).waf.matched[0];
+    expect(m).toEqual({ id: 7, msg: 'quote in REQUEST_COOKIES:session: [redacted]', var: 'REQUEST_COOKIES:session', data: '[redacted]' });
+    expect(JSON.stringify(out)).not.toContain('secret');
+  });
+
   it('redacts secret-looking variables and truncates excerpts', () => {
     expect(excerpt('REQUEST_COOKIES:session', 'abc')).toBe('[redacted]');
     expect(excerpt('REQUEST_HEADERS:authorization', 'Bearer x')).toBe('[redacted]');

@@ -14,7 +14,7 @@ import { HIST_COLUMNS, LATEST_VERSION, ROLLUP_LEVELS, migrations, rollupTable, v
 
 const ROLLUP_KEY = ['bucket', 'type', 'route', 'code', 'verdict'];
 const ROLLUP_COLUMNS = [...ROLLUP_KEY, 'n', ...HIST_COLUMNS];
-const ROLLUP_TYPES = ['int8', 'text', 'text', 'text', 'text', 'int8', ...HIST_COLUMNS.map(() => 'int8')];
+const ROLLUP_TYPES = ['int8', 'text', 'text', 'text', 'text', 'int8', ...HIST_COLUMNS.map(() => 'int4')];
 const RETENTION_CHUNK = 5000;
 const RETENTION_MAX_CHUNKS = 50;
 
@@ -52,9 +52,10 @@ export class SqlDecisionStore implements DecisionStore {
     return store;
   }
 
-  /** Refreshes the planner's statistics (SQLite; PostgreSQL's autovacuum does its own), bounded to stay cheap. */
+  /** Refreshes the planner's statistics (sampled, so cheap); run at open and every few retention passes. */
   async optimize(): Promise<void> {
     if (this.ex.dialect === 'sqlite') await this.ex.exec('PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;');
+    else await this.ex.exec(`ANALYZE ${this.t.decisions}, ${this.t.rules}, ${this.t.rollupMinute}, ${this.t.rollupHour}`);
   }
 
   private async tableExists(name: string): Promise<boolean> {

@@ -66,7 +66,8 @@ export function migrations(t: TableNames, dialect: 'sqlite' | 'postgres'): Recor
   // Hex addresses compare byte-wise only under the C collation.
   const ipCollate = sqlite ? '' : ' COLLATE "C"';
   const p = t.prefix;
-  const hist = HIST_COLUMNS.map((h) => `${h} ${big} NOT NULL DEFAULT 0`).join(', ');
+  // Per-bucket counts fit 32 bits; PostgreSQL sums INTEGER in 64-bit arithmetic but BIGINT in NUMERIC (slow).
+  const hist = HIST_COLUMNS.map((h) => `${h} INTEGER NOT NULL DEFAULT 0`).join(', ');
   const rollup = (name: string) =>
     `CREATE TABLE IF NOT EXISTS ${name} (bucket ${big} NOT NULL, type TEXT NOT NULL, route TEXT NOT NULL, code TEXT NOT NULL, verdict TEXT NOT NULL, n ${big} NOT NULL, ${hist}, PRIMARY KEY (bucket, type, route, code, verdict))${sqlite ? ' WITHOUT ROWID' : ''}`;
   return {

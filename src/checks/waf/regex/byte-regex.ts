@@ -12,7 +12,7 @@
 import { RE2JS } from 're2js';
 import { parseRegex, type Node } from './ast.js';
 import { emitRegex, hasNestedAmbiguity, usesMultiline, usesSinglelineAnchor } from './emit.js';
-import { requiredLiterals } from './prefilter.js';
+import { requiredLiteralSets } from './prefilter.js';
 import { literalIndex } from './literal-index.js';
 
 /** Inputs up to this length may run on V8 for every V8-eligible pattern. */
@@ -75,8 +75,7 @@ function v8Limit(re: RegExp, literals: readonly string[] | undefined): number {
   return limit;
 }
 
-function prefilterPasses(literals: readonly string[] | undefined, ids: readonly number[], input: string, scan: LiteralScan | undefined): boolean {
-  if (!literals) return true;
+function setPasses(literals: readonly string[], ids: readonly number[], input: string, scan: LiteralScan | undefined): boolean {
   if (scan) {
     let known = true;
     for (let i = 0; i < ids.length; i++) {
@@ -91,6 +90,12 @@ function prefilterPasses(literals: readonly string[] | undefined, ids: readonly 
   return false;
 }
 
+/** Every required literal set must be present (each set is a disjunction). */
+function prefilterPasses(sets: readonly string[][], ids: readonly number[][], input: string, scan: LiteralScan | undefined): boolean {
+  for (let k = 0; k < sets.length; k++) if (!setPasses(sets[k]!, ids[k]!, input, scan)) return false;
+  return true;
+}
+
 /** Compiles a CRS-style pattern. Throws RegexSyntaxError (or the engines' errors) when it cannot be compiled. */
 export function compileByteRegex(pattern: string, options: RegexOptions = {}): ByteRegex {
   const { node } = parseRegex(pattern);
@@ -101,8 +106,9 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
   const multiline = usesMultiline(node);
   if (multiline && usesSinglelineAnchor(node)) throw new Error('mixing (?m) anchors with \\A/\\z or non-multiline ^/$ is not supported');
   const text = emitRegex(node);
-  const literals = requiredLiterals(node);
-  const ids = literals ? literalIndex.register(literals) : [];
+  const sets = requiredLiteralSets(node);
+  const ids = sets.map((set) => literalIndex.register(set));
+  const literals = sets[0];
   const re2 = RE2JS.compile(text, RE2JS.DOTALL | (multiline ? RE2JS.MULTILINE : 0));
   let v8: RegExp | undefined;
   let v8Max = 0;
@@ -122,12 +128,12 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
     v8Max,
     literals,
     test(input, scan) {
-      if (!prefilterPasses(literals, ids, input, scan)) return false;
+      if (!prefilterPasses(sets, ids, input, scan)) return false;
       if (fast && input.length <= v8Max) return fast.test(input);
       return re2.test(input);
     },
     exec(input, scan) {
-      if (!prefilterPasses(literals, ids, input, scan)) return null;
+      if (!prefilterPasses(sets, ids, input, scan)) return null;
       let m: ArrayLike<string | undefined> | null;
       if (fast && input.length <= v8Max) m = fast.exec(input);
       // re2js extracts groups with its slow NFA; its DFA answers "no match" (the usual case) far faster.

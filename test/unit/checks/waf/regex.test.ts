@@ -60,3 +60,18 @@ describe('byte regexes', () => {
     expect(() => compileByteRegex('(?P<n>a)')).toThrow(/named groups/);
   });
 });
+
+describe('required literal sets', () => {
+  it('keeps several sets that must all be present, and never rejects a real match', async () => {
+    const { requiredLiteralSets } = await import('../../../../src/checks/waf/regex/prefilter.js');
+    const sets = requiredLiteralSets(parseRegex('(?i)select\\s+\\w+\\s+from').node);
+    const joined = sets.map((s) => s.join('|'));
+    expect(joined).toContain('select');
+    expect(joined).toContain('from');
+    expect(joined).not.toContain('s'); // implied by "select": dropped
+    const re = compileByteRegex('(?i)select\\s+\\w+\\s+from');
+    expect(re.test('SELECT name FROM users')).toBe(true);
+    expect(re.test('select only')).toBe(false);
+    expect(re.test('x'.repeat(200) + ' select a from b')).toBe(true);
+  });
+});

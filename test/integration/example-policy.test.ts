@@ -90,4 +90,18 @@ describe('the example policy', () => {
     expect(over).toBeGreaterThanOrEqual(1);
     expect(answers.filter((a) => a.overall_code === 'OK').length).toBeGreaterThanOrEqual(50);
   });
+
+  it('blocks SQL injection in the URI and script in arguments, and passes benign look-alikes', async () => {
+    const sqli = await s.check(users({ path: '/api/users?page=1&q=1%20UNION%20SELECT%20password%20FROM%20users' }));
+    expect(bodyOf(sqli).error).toBe('waf.blocked');
+    expect(sqli.denied_response.status.code).toBe('Forbidden');
+    const xss = await s.check(envoyCheckRequest({ path: '/api/query?term=%3Cscript%3Ealert(1)%3C/script%3E' }));
+    expect(bodyOf(xss).error).toBe('waf.blocked');
+    const js = await s.check(envoyCheckRequest({ method: 'POST', path: '/api/query', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'next=javascript:alert(1)' }));
+    expect(bodyOf(js).error).toBe('waf.blocked');
+    for (const path of ['/api/users?page=1&q=select%20your%20plan', '/api/users?page=1&q=the%20union%20of%20sets']) {
+      expect((await s.check(users({ path }))).status.code, path).toBe(0);
+    }
+    expect((await s.check(envoyCheckRequest({ path: '/api/query?term=scripting%20in%20javascript' }))).status.code).toBe(0);
+  });
 });

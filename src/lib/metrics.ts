@@ -27,7 +27,9 @@ export interface CoreMetrics {
 const latencyBuckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 
 export function createCoreMetrics(registry = new Registry(), withDefaults = true): CoreMetrics {
-  if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'portcullis_' });
+  // Event-loop lag sampled every 100 ms rather than prom-client's 10: a hundred timer wake-ups a second cost
+  // about 1% of a core on an idle server.
+  if (withDefaults) collectDefaultMetrics({ register: registry, prefix: 'portcullis_', eventLoopMonitoringPrecision: 100 });
   return {
     registry,
     decisions: new Counter({ name: 'portcullis_decisions_total', help: 'Check decisions by route, verdict and code.', labelNames: ['route', 'verdict', 'code'], registers: [registry] }),

@@ -48,3 +48,16 @@ describe('client IP', () => {
     expect(r('203.0.113.50', '6.6.6.6')).toBe('203.0.113.50');
   });
 });
+
+describe('canonicalIp', () => {
+  it('keeps canonical IPv4, canonicalizes the rest, refuses garbage', async () => {
+    const { canonicalIp } = await import('../../../src/pipeline/client-ip.js');
+    expect(canonicalIp(' 10.0.0.42 ')).toBe('10.0.0.42');
+    expect(canonicalIp('255.255.255.255')).toBe('255.255.255.255');
+    expect(canonicalIp('::ffff:10.0.0.42')).toBe('10.0.0.42');
+    expect(canonicalIp('2001:DB8::1')).toBe('2001:db8::1');
+    expect(canonicalIp('256.1.1.1')).toBe('');
+    expect(canonicalIp('not-an-ip')).toBe('');
+    expect(canonicalIp('')).toBe('');
+  });
+});

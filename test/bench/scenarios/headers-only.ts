@@ -5,7 +5,7 @@ export const scenario: BenchScenario = {
   name: 'headers-only',
   target: 'check',
   policy: `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0 }
-decisions: { stdout: false }
+decisions: { stdout: false, sqlite: false }   # the decision store has its own scenarios (decisions-*)
 default: { action: deny, status: 404 }
 routes:
   - name: users

@@ -7,7 +7,7 @@ for (let i = 0; i < 2000; i++) allow.push(`2001:db8:${i.toString(16)}::/48`);
 const deny = Array.from({ length: 500 }, (_, i) => `10.${i >> 4}.${i & 15}.42`);
 
 const policy = `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0, httpAuthz: false }
-decisions: { stdout: false }
+decisions: { stdout: false, sqlite: false }
 default: { action: deny, status: 404 }
 routes:
   - name: internal

@@ -26,7 +26,7 @@ const tokens = Array.from({ length: 32 }, (_, i) => token(`user-${i}`));
 
 function policy(cache: string): string {
   return `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0, httpAuthz: false }
-decisions: { stdout: false }
+decisions: { stdout: false, sqlite: false }
 default: { action: deny, status: 404 }
 identityHeaders: [x-user-id, x-user-roles, x-authenticated]
 providers:

@@ -8,7 +8,7 @@ export const scenario: BenchScenario = {
   name: 'rate-limit-check-memory',
   target: 'check',
   policy: `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0, httpAuthz: false }
-decisions: { stdout: false }
+decisions: { stdout: false, sqlite: false }
 ratelimit: { store: memory, failMode: open }
 default: { action: deny, status: 404 }
 routes:

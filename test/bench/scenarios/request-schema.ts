@@ -2,7 +2,7 @@
 import { envoyCheckRequest, type BenchScenario } from '../scenario.js';
 
 const policy = `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0 }
-decisions: { stdout: false }
+decisions: { stdout: false, sqlite: false }
 default: { action: deny, status: 404 }
 routes:
   - name: users

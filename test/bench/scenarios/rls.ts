@@ -19,7 +19,7 @@ const domains = `  domains:
 `;
 
 const policy = (store: string) => `server: { grpc: 127.0.0.1:0, admin: 127.0.0.1:0, httpAuthz: false }
-decisions: { stdout: false }
+decisions: { stdout: false, sqlite: false }
 ratelimit:
   store: ${store}
   failMode: open

@@ -120,7 +120,10 @@ export async function startPortcullis(opts: StartOptions): Promise<Portcullis> {
         port: adminAddress.port,
         tls: tls && server.tls?.admin ? httpsServerOptions(tls) : undefined,
         token,
-        routes: [...coreRoutes({ policy: () => holder.current, reload: (r) => holder.reload(r), readiness }), ...adminRoutes],
+        routes: [
+          ...coreRoutes({ policy: () => holder.current, reload: (r) => holder.reload(r), readiness, readinessDetail: () => ({ decisions: recorder.stats() }) }),
+          ...adminRoutes,
+        ],
       },
     );
   } catch (err) {

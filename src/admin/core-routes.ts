@@ -10,6 +10,8 @@ export interface CoreAdminDeps {
   reload(reason: string): Promise<ReloadResult>;
   /** Reasons the service is not ready (empty when ready). */
   readiness(): string[];
+  /** Facts shown beside the reasons (e.g. decision records queued, written and dropped). */
+  readinessDetail(): Record<string, unknown>;
 }
 
 export function coreRoutes(deps: CoreAdminDeps): AdminRoute[] {
@@ -20,7 +22,7 @@ export function coreRoutes(deps: CoreAdminDeps): AdminRoute[] {
       pattern: /^\/readyz$/,
       handle: () => {
         const reasons = deps.readiness();
-        return { status: reasons.length === 0 ? 200 : 503, body: { ready: reasons.length === 0, reasons } };
+        return { status: reasons.length === 0 ? 200 : 503, body: { ready: reasons.length === 0, reasons, ...deps.readinessDetail() } };
       },
     },
     {

@@ -100,6 +100,12 @@ export class PolicyHolder {
     }
     this.#current = r.policy;
     metrics.reloads.inc({ result: 'success' });
+    // Listeners and the decision recorder are built once at startup: say so when their blocks changed.
+    const restartNeeded = (['server', 'decisions'] as const).filter((k) => JSON.stringify(old.spec[k]) !== JSON.stringify(r.policy.spec[k]));
+    const warnings = restartNeeded.length
+      ? [...r.policy.warnings, `changes to ${restartNeeded.join(' and ')} take effect after a restart; the rest of the policy is live`]
+      : r.policy.warnings;
+    if (restartNeeded.length) logger.warn({ blocks: restartNeeded }, 'policy reloaded; these blocks need a restart to apply');
     metrics.policyInfo.reset();
     metrics.policyInfo.set({ hash: r.policy.hash.slice(0, 12) }, 1);
     logger.info({ reason, hash: r.policy.hash.slice(0, 12), warnings: r.policy.warnings }, 'policy reloaded');
@@ -109,7 +115,7 @@ export class PolicyHolder {
     }, this.opts.graceMs ?? 5000);
     timer.unref();
     this.#retired.set(timer, old);
-    return { ok: true, hash: r.policy.hash, changed: true, warnings: r.policy.warnings };
+    return { ok: true, hash: r.policy.hash, changed: true, warnings };
   }
 
   /**

@@ -129,7 +129,7 @@ describe('Authorization/Check', () => {
     expect((await s.admin('/healthz')).status).toBe(200);
     const ready = await s.admin('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, reasons: [] });
+    expect(await ready.json()).toMatchObject({ ready: true, reasons: [], decisions: { dropped: 0 } });
     const metrics = await (await s.admin('/metrics')).text();
     expect(metrics).toMatch(/portcullis_decisions_total\{route="users",verdict="allow",code="ok"\} \d+/);
     expect(metrics).toContain('portcullis_check_duration_seconds_bucket');

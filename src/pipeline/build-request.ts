@@ -60,7 +60,9 @@ export function buildRequest(input: RequestInput, resolveClientIp: ClientIpResol
   if (!method) return { ok: false, code: 'request.malformed', reason: 'empty method' };
 
   const headers: Record<string, string> = Object.create(null);
-  const headerList: Array<readonly [string, string]> = [];
+  // Only Envoy's raw header list keeps repeated headers apart; from the merged map the list is derived on demand.
+  const raw = Array.isArray(input.headers);
+  const headerList: Array<readonly [string, string]> | undefined = raw ? [] : undefined;
   const entries: Array<[string, string | Buffer]> = Array.isArray(input.headers) ? input.headers : Object.entries(input.headers);
   if (entries.length > limits.maxHeaders) {
     return { ok: false, code: 'request.too_many_headers', reason: `${entries.length} headers, limit ${limits.maxHeaders}` };
@@ -76,7 +78,7 @@ export function buildRequest(input: RequestInput, resolveClientIp: ClientIpResol
     const value = headerValue(rawValue);
     if (value === undefined) return { ok: false, code: 'request.bad_header', reason: `header ${name} is not valid UTF-8` };
     if (BAD_VALUE.test(value)) return { ok: false, code: 'request.bad_header', reason: `header ${name} has a control character` };
-    headerList.push([name, value]);
+    headerList?.push([name, value]);
     const prev = headers[name];
     headers[name] = prev === undefined ? value : `${prev},${value}`;
   }
@@ -110,7 +112,6 @@ export function buildRequest(input: RequestInput, resolveClientIp: ClientIpResol
     scheme: input.scheme || headers[':scheme'] || '',
     protocol: input.protocol ?? '',
     headers,
-    headerList,
     body: input.body && input.body.length > 0 ? input.body : undefined,
     bodyPartial: partial,
     clientIp,
@@ -121,7 +122,7 @@ export function buildRequest(input: RequestInput, resolveClientIp: ClientIpResol
     traceparent: headers['traceparent'],
     contextExtensions: input.contextExtensions ?? {},
     contentType,
-  });
+  }, headerList);
   return { ok: true, req };
 }
 
@@ -135,39 +136,44 @@ function authorityHost(authority: string): string {
   return colon < 0 ? a : a.slice(0, colon);
 }
 
-type Fields = Omit<AuthzRequest, 'query' | 'cookies' | 'jsonBody' | 'formBody'>;
+type Fields = Omit<AuthzRequest, 'query' | 'cookies' | 'jsonBody' | 'formBody' | 'headerList'>;
 
 /** AuthzRequest with lazily parsed, memoized query, cookies and bodies. */
 class NormalizedRequest implements AuthzRequest {
-  readonly id!: string;
-  readonly time!: number;
-  readonly method!: string;
-  readonly rawPath!: string;
-  readonly path!: string;
-  readonly rawQuery!: string;
-  readonly authority!: string;
-  readonly host!: string;
-  readonly scheme!: string;
-  readonly protocol!: string;
-  readonly headers!: Readonly<Record<string, string>>;
-  readonly headerList!: ReadonlyArray<readonly [string, string]>;
-  readonly body!: Buffer | undefined;
-  readonly bodyPartial!: boolean;
-  readonly clientIp!: string;
-  readonly source!: PeerAddress | undefined;
-  readonly destination!: PeerAddress | undefined;
-  readonly tls!: { readonly principal?: string; readonly sni?: string; readonly certificate?: string };
-  readonly requestId!: string;
-  readonly traceparent!: string | undefined;
-  readonly contextExtensions!: Readonly<Record<string, string>>;
-  readonly contentType!: string;
+  declare readonly id: string;
+  declare readonly time: number;
+  declare readonly method: string;
+  declare readonly rawPath: string;
+  declare readonly path: string;
+  declare readonly rawQuery: string;
+  declare readonly authority: string;
+  declare readonly host: string;
+  declare readonly scheme: string;
+  declare readonly protocol: string;
+  declare readonly headers: Readonly<Record<string, string>>;
+  declare readonly body: Buffer | undefined;
+  declare readonly bodyPartial: boolean;
+  declare readonly clientIp: string;
+  declare readonly source: PeerAddress | undefined;
+  declare readonly destination: PeerAddress | undefined;
+  declare readonly tls: { readonly principal?: string; readonly sni?: string; readonly certificate?: string };
+  declare readonly requestId: string;
+  declare readonly traceparent: string | undefined;
+  declare readonly contextExtensions: Readonly<Record<string, string>>;
+  declare readonly contentType: string;
+  #headerList: ReadonlyArray<readonly [string, string]> | undefined;
   #query?: Record<string, string[]>;
   #cookies?: Record<string, string>;
   #json?: JsonBodyResult;
   #form?: Record<string, string[]>;
 
-  constructor(fields: Fields) {
+  constructor(fields: Fields, headerList: ReadonlyArray<readonly [string, string]> | undefined) {
     Object.assign(this, fields);
+    this.#headerList = headerList;
+  }
+
+  get headerList(): ReadonlyArray<readonly [string, string]> {
+    return (this.#headerList ??= Object.entries(this.headers));
   }
 
   get query(): Readonly<Record<string, readonly string[]>> {

@@ -175,6 +175,9 @@ export const cssDecode: TransformFn = (s) => {
   return out;
 };
 
+// C escape sequences ANSI C's escape-sequence decoding knows by letter.
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '?': '?', "'": "'", '"': '"' };
+
 export const escapeSeqDecode: TransformFn = (s) => {
   if (s.indexOf('\\') < 0) return s;
   let out = '';
@@ -182,8 +185,8 @@ export const escapeSeqDecode: TransformFn = (s) => {
     const ch = s[i]!;
     if (ch !== '\\' || i + 1 >= s.length) { out += ch; continue; }
     const n = s[i + 1]!;
-    const simple: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '?': '?', "'": "'", '"': '"' };
-    if (simple[n] !== undefined) { out += simple[n]; i++; continue; }
+    const simple = SIMPLE_ESCAPES[n];
+    if (simple !== undefined) { out += simple; i++; continue; }
     if ((n === 'x' || n === 'X') && isHex(s, i + 2, 2)) { out += String.fromCharCode(hex2(s, i + 2)); i += 3; continue; }
     if (n >= '0' && n <= '7') {
       let j = i + 1;

@@ -175,7 +175,7 @@ export const cssDecode: TransformFn = (s) => {
   return out;
 };
 
-// C escape sequences ANSI C's escape-sequence decoding knows by letter.
+// The single-letter escapes of ANSI C, as ModSecurity's escapeSeqDecode reads them.
 const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '?': '?', "'": "'", '"': '"' };
 
 export const escapeSeqDecode: TransformFn = (s) => {

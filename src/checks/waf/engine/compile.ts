@@ -10,6 +10,7 @@ import { lookupOperator } from '../operators/index.js';
 import type { OperatorEnv } from '../operators/types.js';
 import { lookupVariable, supportedXPaths } from '../variables/index.js';
 import { parseActionList, type ParsedActions } from './actions.js';
+import { rulePlan } from './rule-plan.js';
 import type { CompiledRule, CompiledTarget, DefaultActions, EngineMode, KeyMatcher, TargetExclusion } from './types.js';
 
 export interface RuleSetSettings {
@@ -271,6 +272,7 @@ export function compileDirectives(directives: Directive[], ctx: CompileContext, 
     markers.set(p, names);
   }
   for (const r of rules) {
+    for (let link: CompiledRule | undefined = r; link; link = link.chain) rulePlan(link);
     if (r.skipAfter !== undefined && !markers.get(r.phase)!.has(r.skipAfter)) {
       ctx.warn(`rule ${r.id} (${r.file}:${r.line}): skipAfter target "${r.skipAfter}" not found in phase ${r.phase}`);
     }

@@ -7,13 +7,10 @@
 import type { CompiledRuleSet } from './compile.js';
 import { atoi } from '../operators/numeric.js';
 import type { Transaction } from './transaction.js';
-import type { CompiledRule, CompiledTarget, Entry, TargetExclusion } from './types.js';
+import type { CompiledRule, Entry, Match, TargetExclusion } from './types.js';
 import { applyCtl } from './ctl.js';
-
-interface Match {
-  name: string;
-  value: string;
-}
+import { rulePlan, type RulePlan, type TargetPlan } from './rule-plan.js';
+import { VarCollection } from './var-collection.js';
 
 function keyMatches(ex: TargetExclusion['key'], key: string): boolean {
   if (!ex) return true;
@@ -21,126 +18,148 @@ function keyMatches(ex: TargetExclusion['key'], key: string): boolean {
   return ex.regex!.test(key);
 }
 
-const NO_EXCLUSIONS: TargetExclusion[] = [];
+const NONE: readonly Entry[] = [];
+const NO_EXCLUSIONS: readonly TargetExclusion[] = [];
 
-function exclusionsFor(tx: Transaction, rule: CompiledRule): TargetExclusion[] {
-  let list = rule.exclusions;
-  if (tx.targetRemovalsById.size > 0) {
-    const byId = tx.targetRemovalsById.get(rule.id);
-    if (byId) list = list.concat(byId);
-  }
-  if (tx.targetRemovalsByTag.length > 0) {
-    for (const t of tx.targetRemovalsByTag) if (rule.tags.includes(t.tag)) list = list.concat([t.exclusion]);
-  }
-  return list.length === 0 ? NO_EXCLUSIONS : list;
+/** Target removals by `ctl:ruleRemoveTargetById/ByTag` earlier in this transaction that apply to the rule. */
+function runtimeExclusions(tx: Transaction, rule: CompiledRule, plan: RulePlan): readonly TargetExclusion[] {
+  let list = NO_EXCLUSIONS;
+  if (tx.targetRemovalsById.size > 0) list = tx.targetRemovalsById.get(rule.id) ?? list;
+  for (const t of tx.targetRemovalsByTag) if (plan.tags.has(t.tag)) list = list.concat([t.exclusion]);
+  return list;
 }
 
-function resolve(tx: Transaction, target: CompiledTarget, exclusions: readonly TargetExclusion[]): readonly Entry[] {
-  const { def, key } = target;
+function resolve(tx: Transaction, tp: TargetPlan, runtime: readonly TargetExclusion[]): readonly Entry[] {
+  if (tp.never) return NONE;
+  const { def, key } = tp.target;
   let entries: readonly Entry[];
   if (key?.plain !== undefined && def.getKey) entries = def.getKey(tx, key.plain);
   else {
     entries = def.get(tx);
-    if (key?.regex) entries = entries.filter((e) => key.regex!.test(e.key));
+    if (key?.regex && entries.length > 0) entries = entries.filter((e) => key.regex!.test(e.key));
   }
-  if (exclusions.length > 0) {
-    const mine = exclusions.filter((x) => x.name === def.name);
+  if (entries.length === 0) return entries;
+  const excluded = tp.excluded;
+  if (excluded.length > 0) entries = entries.filter((e) => !excluded.some((x) => keyMatches(x.key, e.key)));
+  if (runtime.length > 0) {
+    const mine = runtime.filter((x) => x.name === def.name);
     if (mine.length > 0) {
-      if (!def.collection) return mine.some((x) => !x.key) ? [] : entries;
+      if (!def.collection) return mine.some((x) => !x.key) ? NONE : entries;
       entries = entries.filter((e) => !mine.some((x) => keyMatches(x.key, e.key)));
     }
   }
   return entries;
 }
 
-/** The value after each transformation step (the last is the final value). Cached per transaction. */
-function transformed(tx: Transaction, rule: CompiledRule, value: string): string[] {
-  if (rule.transforms.length === 0) return [value];
-  let byValue = tx.transformCache.get(rule.transformKey);
-  if (!byValue) { byValue = new Map(); tx.transformCache.set(rule.transformKey, byValue); }
-  let steps = byValue.get(value);
-  if (steps) return steps;
-  steps = [];
+function applyTransforms(rule: CompiledRule, value: string): string {
   let v = value;
-  for (const t of rule.transforms) {
-    v = t.fn(v);
-    steps.push(v);
+  for (const t of rule.transforms) v = t.fn(v);
+  return v;
+}
+
+/** The value after the rule's transformation chain, cached per transaction and chain. */
+function finalValue(tx: Transaction, rule: CompiledRule, slot: number, value: string): string {
+  let cache = tx.finalValues[slot];
+  if (cache === undefined) cache = tx.finalValues[slot] = new Map();
+  let v = cache.get(value);
+  if (v === undefined) {
+    v = applyTransforms(rule, value);
+    cache.set(value, v);
   }
-  byValue.set(value, steps);
-  return steps;
+  return v;
+}
+
+/**
+ * multiMatch: the value before and after each transformation step, a step that changed nothing dropped
+ * (cached per transaction and chain).
+ */
+function candidates(tx: Transaction, rule: CompiledRule, slot: number, value: string): readonly string[] {
+  let cache = tx.candidateValues[slot];
+  if (cache === undefined) cache = tx.candidateValues[slot] = new Map();
+  let list = cache.get(value);
+  if (list === undefined) {
+    const out = [value];
+    let v = value;
+    for (const t of rule.transforms) {
+      v = t.fn(v);
+      if (v !== out[out.length - 1]) out.push(v);
+    }
+    list = out;
+    cache.set(value, list);
+  }
+  return list;
 }
 
 function runSetvars(tx: Transaction, rule: CompiledRule): void {
   for (const sv of rule.setvars) {
     const key = sv.key.expand(tx);
     const lkey = key.toLowerCase();
-    let coll: Map<string, Entry>;
+    let coll: VarCollection;
     if (sv.collection === 'tx') coll = tx.tx;
     else {
       let c = tx.collections.get(sv.collection);
-      if (!c) { c = new Map(); tx.collections.set(sv.collection, c); }
+      if (!c) { c = new VarCollection(); tx.collections.set(sv.collection, c); }
       coll = c;
     }
     if (sv.op === 'delete') { coll.delete(lkey); continue; }
     const value = sv.value.expand(tx);
-    if (sv.op === 'set') { coll.set(lkey, { key, value }); continue; }
+    if (sv.op === 'set') { coll.set(key, value, lkey); continue; }
     const cur = atoi(coll.get(lkey)?.value ?? '0');
     const delta = atoi(value);
-    coll.set(lkey, { key, value: String(sv.op === 'add' ? cur + delta : cur - delta) });
+    coll.set(key, String(sv.op === 'add' ? cur + delta : cur - delta), lkey);
   }
   for (const ic of rule.initcols) {
     // Persistent collections live for the request only: an ext_authz replica keeps no per-client store here.
-    if (!tx.collections.has(ic.collection)) tx.collections.set(ic.collection, new Map());
+    if (!tx.collections.has(ic.collection)) tx.collections.set(ic.collection, new VarCollection());
   }
 }
 
 
-/** Evaluates one rule (not its chain); returns its matches (empty array = no match). */
 const NO_MATCH: Match[] = [];
+/** What a rule without an operator (SecAction) matches. */
+const UNCONDITIONAL: readonly Match[] = [{ name: '', value: '' }];
 
-function evalRule(tx: Transaction, rule: CompiledRule): Match[] {
-  let matches: Match[] = NO_MATCH;
+/** Evaluates one rule (not its chain); returns its matches (empty = no match). */
+function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] {
   const op = rule.operator;
   if (!op) {
     runSetvars(tx, rule);
-    return [{ name: '', value: '' }];
+    return UNCONDITIONAL;
   }
-  const exclusions = exclusionsFor(tx, rule);
-  for (const target of rule.targets) {
-    const entries = resolve(tx, target, exclusions);
-    const def = target.def;
-    if (target.count) {
-      const value = String(entries.length);
-      const name = target.text;
-      const steps = transformed(tx, rule, value);
-      const v = steps[steps.length - 1]!;
-      let ok = op.fn(tx, v, rule.capture);
-      if (op.negated) ok = !ok;
-      if (ok) matches = record(tx, rule, matches, name, v);
+  const plan = rulePlan(rule);
+  const runtime = tx.targetRemovalsById.size > 0 || tx.targetRemovalsByTag.length > 0 ? runtimeExclusions(tx, rule, plan) : NO_EXCLUSIONS;
+  const capture = rule.capture;
+  const negated = op.negated;
+  const slot = plan.chain;
+  let matches = NO_MATCH;
+  for (const tp of plan.targets) {
+    const entries = resolve(tx, tp, runtime);
+    if (tp.target.count) {
+      const v = applyTransforms(rule, String(entries.length));
+      if (op.fn(tx, v, capture) !== negated) matches = record(tx, rule, matches, tp.target.text, v);
       continue;
     }
-    for (const e of entries) {
-      const name = def.collection ? `${def.name}:${e.key}` : def.name;
-      const steps = transformed(tx, rule, e.value);
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k]!;
       if (rule.multiMatch) {
-        const candidates = [e.value, ...steps];
-        let prev: string | undefined;
-        for (const v of candidates) {
-          if (v === prev) continue;
-          prev = v;
-          let ok = op.fn(tx, v, rule.capture);
-          if (op.negated) ok = !ok;
-          if (ok) { matches = record(tx, rule, matches, name, v); break; }
+        const list = slot < 0 ? [e.value] : candidates(tx, rule, slot, e.value);
+        for (const v of list) {
+          if (op.fn(tx, v, capture) !== negated) {
+            matches = record(tx, rule, matches, matchName(tp, e), v);
+            break;
+          }
         }
         continue;
       }
-      const v = steps[steps.length - 1]!;
-      let ok = op.fn(tx, v, rule.capture);
-      if (op.negated) ok = !ok;
-      if (ok) matches = record(tx, rule, matches, name, v);
+      const v = slot < 0 ? e.value : finalValue(tx, rule, slot, e.value);
+      if (op.fn(tx, v, capture) !== negated) matches = record(tx, rule, matches, matchName(tp, e), v);
     }
   }
   return matches;
+}
+
+function matchName(tp: TargetPlan, e: Entry): string {
+  return tp.target.def.collection ? tp.namePrefix + e.key : tp.namePrefix;
 }
 
 function record(tx: Transaction, rule: CompiledRule, matches: Match[], name: string, value: string): Match[] {
@@ -158,8 +177,7 @@ function evalChain(tx: Transaction, starter: CompiledRule): boolean {
     tx.rule = starter;
     const matches = evalRule(tx, rule);
     if (matches.length === 0) return false;
-    tx.matchedVars = matches.map((m) => ({ key: m.name.slice(m.name.indexOf(':') + 1), value: m.value }));
-    tx.matchedVarNames = matches.map((m) => ({ key: m.name.slice(m.name.indexOf(':') + 1), value: m.name }));
+    tx.setMatches(matches);
     rule = rule.chain;
   }
   return true;

@@ -2,11 +2,12 @@
  * Per-request WAF state: the request's collections (computed once, lazily), the TX collection, match state
  * (MATCHED_VAR...), runtime rule removals from `ctl`, the log of matched rules and the interruption.
  */
-import type { Entry, EngineMode, TargetExclusion } from './types.js';
+import type { Entry, EngineMode, Match, TargetExclusion } from './types.js';
 import type { WafInput } from './input.js';
 import { parseArgs, parseCookies } from './request-parse.js';
 import { literalIndex } from '../regex/literal-index.js';
 import type { LiteralScan } from '../regex/byte-regex.js';
+import { VarCollection } from './var-collection.js';
 
 export interface MatchLogEntry {
   id: number;
@@ -50,8 +51,8 @@ export interface RemovalRange { lo: number; hi: number }
 
 export class Transaction {
   readonly input: WafInput;
-  readonly tx = new Map<string, Entry>();
-  readonly collections = new Map<string, Map<string, Entry>>();
+  readonly tx = new VarCollection();
+  readonly collections = new Map<string, VarCollection>();
   engine: EngineMode;
   processor = '';
   forceRequestBodyVariable = false;
@@ -60,8 +61,10 @@ export class Transaction {
 
   matchedVar = '';
   matchedVarName = '';
-  matchedVars: Entry[] = [];
-  matchedVarNames: Entry[] = [];
+  /** The matches of the last rule (of a chain) that matched; MATCHED_VARS and _NAMES are built from them on use. */
+  #matches: readonly Match[] = [];
+  #matchedVars?: Entry[];
+  #matchedVarNames?: Entry[];
   /** The rule being evaluated (for %{rule.*} macros). */
   rule: { readonly id: number; readonly phase: number; readonly msg?: { readonly text: string }; readonly severity?: string } = { id: 0, phase: 0 };
 
@@ -75,8 +78,13 @@ export class Transaction {
   /** Set by `allow`: phases at or below this number are skipped from then on. */
   allowedThroughPhase = 0;
 
-  readonly transformCache = new Map<string, Map<string, string[]>>();
+  /** Per transformation chain (rule-plan.ts slot): value to its transformed value. */
+  readonly finalValues: Array<Map<string, string> | undefined> = [];
+  /** Per multiMatch chain: value to the values tried (before and after each step). */
+  readonly candidateValues: Array<Map<string, readonly string[]> | undefined> = [];
   private lowerCache = new Map<string, string>();
+  /** Values of variables that depend only on the request as received, by the variable's slot. */
+  readonly requestVars: Array<readonly Entry[] | undefined> = [];
 
   #argsGet?: Entry[];
   #cookies?: Entry[];
@@ -94,18 +102,23 @@ export class Transaction {
     this.argsLimit = argsLimit;
   }
 
+  /** Scans by the value as given (the common repeat: one value, many regexes). */
   private scanCache = new Map<string, LiteralScan>();
+  /** Scans by lower-cased text: transformation chains that differ only in case share one scan. */
+  private scanByLower = new Map<string, LiteralScan>();
 
   /** The value scanned once for every regex's required literals (cached for the transaction). */
   literals(s: string): LiteralScan {
-    // Keyed by the lower-cased text: transformation chains that differ only in case share one scan.
+    let r = this.scanCache.get(s);
+    if (r) return r;
     const lower = this.lower(s);
-    let r = this.scanCache.get(lower);
+    r = this.scanByLower.get(lower);
     if (!r) {
       const { found, size } = literalIndex.scan(lower);
       r = { lower, found, size };
-      this.scanCache.set(lower, r);
+      this.scanByLower.set(lower, r);
     }
+    this.scanCache.set(s, r);
     return r;
   }
 
@@ -166,12 +179,30 @@ export class Transaction {
     return undefined;
   }
 
+  setMatches(matches: readonly Match[]): void {
+    this.#matches = matches;
+    this.#matchedVars = undefined;
+    this.#matchedVarNames = undefined;
+  }
+
+  get matchedVars(): Entry[] {
+    return (this.#matchedVars ??= this.#matches.map((m) => ({ key: m.name.slice(m.name.indexOf(':') + 1), value: m.value })));
+  }
+
+  get matchedVarNames(): Entry[] {
+    return (this.#matchedVarNames ??= this.#matches.map((m) => ({ key: m.name.slice(m.name.indexOf(':') + 1), value: m.name })));
+  }
+
   getTx(lkey: string): string | undefined {
     return this.tx.get(lkey)?.value;
   }
 
   setTx(key: string, value: string): void {
-    this.tx.set(key.toLowerCase(), { key, value });
+    this.tx.set(key, value);
+  }
+
+  deleteTx(lkey: string): void {
+    this.tx.delete(lkey);
   }
 
   isRemoved(id: number, tags: readonly string[]): boolean {

@@ -3,10 +3,17 @@
  * tables. All strings the rules see are byte strings (latin1: one char per byte), as CRS assumes.
  */
 import type { Transaction } from './transaction.js';
+import type { RulePlan } from './rule-plan.js';
 
 /** One value of a variable: collection key ('' for scalars) and value. */
 export interface Entry {
   readonly key: string;
+  readonly value: string;
+}
+
+/** A value a rule matched: the variable's full name (`ARGS:id`) and the (transformed) value. */
+export interface Match {
+  readonly name: string;
   readonly value: string;
 }
 
@@ -106,6 +113,8 @@ export interface CompiledRule {
   /** The next rule of a chain, evaluated only when this one matched. */
   chain?: CompiledRule;
   readonly initcols: ReadonlyArray<{ readonly collection: string; readonly key: Macro }>;
+  /** Derived evaluation data (engine/rule-plan.ts), set when the rule set is compiled. */
+  plan?: RulePlan;
 }
 
 export interface DefaultActions {

@@ -16,7 +16,7 @@ export const rx: OperatorFactory = (arg) => {
     if (!m) return false;
     for (let i = 0; i < 10; i++) {
       if (i < m.length) tx.setTx(String(i), m[i]!);
-      else tx.tx.delete(String(i));
+      else tx.deleteTx(String(i));
     }
     return true;
   };

@@ -1,17 +1,17 @@
 /** Request-body variables: the raw body, the processor and its errors, files, multipart parts and XML. */
 import type { VariableDef } from '../engine/types.js';
 import { MULTIPART_FLAGS } from '../body/multipart.js';
-import { collection, EMPTY, scalar } from './define.js';
+import { collection, EMPTY, requestScalar, scalar } from './define.js';
 
 export const bodyVariables: VariableDef[] = [
   scalar('REQUEST_BODY', (tx) => tx.body?.requestBody),
-  scalar('REQUEST_BODY_LENGTH', (tx) => tx.input.body?.length ?? 0),
+  requestScalar('REQUEST_BODY_LENGTH', (tx) => tx.input.body?.length ?? 0),
   scalar('REQBODY_PROCESSOR', (tx) => tx.processor),
   scalar('REQBODY_ERROR', (tx) => tx.body?.error ?? 0),
   scalar('REQBODY_ERROR_MSG', (tx) => tx.body?.errorMsg ?? ''),
   scalar('REQBODY_PROCESSOR_ERROR', (tx) => tx.body?.error ?? 0),
   scalar('REQBODY_PROCESSOR_ERROR_MSG', (tx) => tx.body?.errorMsg ?? ''),
-  scalar('INBOUND_DATA_ERROR', (tx) => (tx.input.bodyPartial ? 1 : 0)),
+  requestScalar('INBOUND_DATA_ERROR', (tx) => (tx.input.bodyPartial ? 1 : 0)),
   collection('FILES', (tx) => tx.body?.files ?? EMPTY),
   collection('FILES_NAMES', (tx) => tx.body?.filesNames ?? EMPTY),
   collection('FILES_SIZES', (tx) => tx.body?.filesSizes ?? EMPTY),

@@ -2,13 +2,31 @@
 import type { Transaction } from '../engine/transaction.js';
 import type { Entry, VariableDef } from '../engine/types.js';
 
+const NONE: readonly Entry[] = [];
+
+function scalarEntries(v: string | number | undefined): readonly Entry[] {
+  return v === undefined ? NONE : [{ key: '', value: typeof v === 'number' ? String(v) : v }];
+}
+
 export function scalar(name: string, get: (tx: Transaction) => string | number | undefined): VariableDef {
+  return { name, collection: false, get: (tx) => scalarEntries(get(tx)) };
+}
+
+let requestSlots = 0;
+
+/**
+ * A scalar that depends only on the request as received (its line, headers, addresses, raw body): computed on
+ * first use and kept for the transaction, since dozens of rules read REQUEST_FILENAME, REQUEST_LINE and the like.
+ */
+export function requestScalar(name: string, get: (tx: Transaction) => string | number | undefined): VariableDef {
+  const slot = requestSlots++;
   return {
     name,
     collection: false,
     get(tx) {
-      const v = get(tx);
-      return v === undefined ? [] : [{ key: '', value: typeof v === 'number' ? String(v) : v }];
+      let v = tx.requestVars[slot];
+      if (v === undefined) v = tx.requestVars[slot] = scalarEntries(get(tx));
+      return v;
     },
   };
 }
@@ -31,8 +49,6 @@ function keyIndex(all: readonly Entry[]): Map<string, Entry[]> {
   return idx;
 }
 
-const NONE: readonly Entry[] = [];
-
 export function collection(name: string, get: (tx: Transaction) => readonly Entry[]): VariableDef {
   return {
     name,
@@ -53,7 +69,18 @@ export function collection(name: string, get: (tx: Transaction) => readonly Entr
 
 /** The names of a collection as a collection (`ARGS_NAMES`: key and value are the name). */
 export function names(name: string, get: (tx: Transaction) => readonly Entry[]): VariableDef {
-  return collection(name, (tx) => get(tx).map((e) => ({ key: e.key, value: e.key })));
+  // Built once per source list (a new list when the collection changes), so lookups by key stay indexed too.
+  const built = new WeakMap<readonly Entry[], readonly Entry[]>();
+  return collection(name, (tx) => {
+    const all = get(tx);
+    if (all.length === 0) return NONE;
+    let out = built.get(all);
+    if (!out) {
+      out = all.map((e) => ({ key: e.key, value: e.key }));
+      built.set(all, out);
+    }
+    return out;
+  });
 }
 
 export const EMPTY: readonly Entry[] = [];

@@ -1,6 +1,6 @@
 /** Request line and header variables, from the request as received. */
 import type { VariableDef } from '../engine/types.js';
-import { collection, names, scalar } from './define.js';
+import { collection, names, requestScalar, scalar } from './define.js';
 import { percentDecode } from '../engine/request-parse.js';
 
 function basename(path: string): string {
@@ -9,31 +9,31 @@ function basename(path: string): string {
 }
 
 export const requestVariables: VariableDef[] = [
-  scalar('REQUEST_METHOD', (tx) => tx.input.method),
-  scalar('REQUEST_PROTOCOL', (tx) => tx.input.protocol),
-  scalar('REQUEST_URI', (tx) => tx.uri),
-  scalar('REQUEST_URI_RAW', (tx) => tx.input.uri),
+  requestScalar('REQUEST_METHOD', (tx) => tx.input.method),
+  requestScalar('REQUEST_PROTOCOL', (tx) => tx.input.protocol),
+  requestScalar('REQUEST_URI', (tx) => tx.uri),
+  requestScalar('REQUEST_URI_RAW', (tx) => tx.input.uri),
   // The path percent-decoded (as the web server maps it to a file); REQUEST_URI stays raw.
-  scalar('REQUEST_FILENAME', (tx) => percentDecode(tx.path)),
-  scalar('REQUEST_BASENAME', (tx) => basename(percentDecode(tx.path))),
+  requestScalar('REQUEST_FILENAME', (tx) => percentDecode(tx.path)),
+  requestScalar('REQUEST_BASENAME', (tx) => basename(percentDecode(tx.path))),
   scalar('PATH_INFO', () => ''),
-  scalar('QUERY_STRING', (tx) => tx.queryString),
-  scalar('REQUEST_LINE', (tx) => `${tx.input.method} ${tx.input.uri} ${tx.input.protocol}`),
-  scalar('REMOTE_ADDR', (tx) => tx.input.remoteAddr),
-  scalar('REMOTE_HOST', (tx) => tx.input.remoteAddr),
-  scalar('REMOTE_PORT', (tx) => tx.input.remotePort),
+  requestScalar('QUERY_STRING', (tx) => tx.queryString),
+  requestScalar('REQUEST_LINE', (tx) => `${tx.input.method} ${tx.input.uri} ${tx.input.protocol}`),
+  requestScalar('REMOTE_ADDR', (tx) => tx.input.remoteAddr),
+  requestScalar('REMOTE_HOST', (tx) => tx.input.remoteAddr),
+  requestScalar('REMOTE_PORT', (tx) => tx.input.remotePort),
   scalar('REMOTE_USER', () => ''),
-  scalar('SERVER_ADDR', (tx) => tx.input.serverAddr),
-  scalar('SERVER_PORT', (tx) => tx.input.serverPort),
-  scalar('SERVER_NAME', (tx) => (tx.header('host') ?? '').replace(/:\d+$/, '')),
-  scalar('UNIQUE_ID', (tx) => tx.input.uniqueId),
+  requestScalar('SERVER_ADDR', (tx) => tx.input.serverAddr),
+  requestScalar('SERVER_PORT', (tx) => tx.input.serverPort),
+  requestScalar('SERVER_NAME', (tx) => (tx.header('host') ?? '').replace(/:\d+$/, '')),
+  requestScalar('UNIQUE_ID', (tx) => tx.input.uniqueId),
   scalar('AUTH_TYPE', () => ''),
-  scalar('FULL_REQUEST_LENGTH', (tx) => {
+  requestScalar('FULL_REQUEST_LENGTH', (tx) => {
     let n = tx.input.method.length + tx.input.uri.length + tx.input.protocol.length + 4;
     for (const h of tx.headers) n += h.key.length + h.value.length + 4;
     return n + 2 + (tx.input.body?.length ?? 0);
   }),
-  scalar('FULL_REQUEST', (tx) => {
+  requestScalar('FULL_REQUEST', (tx) => {
     const head = [`${tx.input.method} ${tx.input.uri} ${tx.input.protocol}`, ...tx.headers.map((h) => `${h.key}: ${h.value}`)].join('\r\n');
     return `${head}\r\n\r\n${tx.input.body ?? ''}`;
   }),

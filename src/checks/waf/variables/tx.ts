@@ -6,11 +6,8 @@ export const txVariables: VariableDef[] = [
   {
     name: 'TX',
     collection: true,
-    get: (tx) => [...tx.tx.values()],
-    getKey(tx, lkey) {
-      const e = tx.tx.get(lkey);
-      return e ? [e] : EMPTY;
-    },
+    get: (tx) => tx.tx.entries(),
+    getKey: (tx, lkey) => tx.tx.list(lkey),
   },
   scalar('MATCHED_VAR', (tx) => tx.matchedVar),
   scalar('MATCHED_VAR_NAME', (tx) => tx.matchedVarName),
@@ -27,7 +24,7 @@ export const txVariables: VariableDef[] = [
   collection('ENV', () => EMPTY),
   collection('GEO', () => EMPTY),
   ...['IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE'].map((name) =>
-    collection(name, (tx) => [...(tx.collections.get(name.toLowerCase())?.values() ?? [])]),
+    collection(name, (tx) => tx.collections.get(name.toLowerCase())?.entries() ?? EMPTY),
   ),
 ];
 

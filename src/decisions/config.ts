@@ -44,7 +44,8 @@ export function decisionsConfig(spec: unknown, policyDir: string): DecisionsConf
   const query = s.query ?? (postgres ? 'postgres' : sqlite ? 'sqlite' : undefined);
   if (query === 'postgres' && !postgres) throw new Error('decisions.query: postgres is not configured');
   if (query === 'sqlite' && !sqlite) throw new Error('decisions.query: sqlite is off');
-  const queue = { max: s.queue?.max ?? 10_000, batch: s.queue?.batch ?? 500, flushMs: s.queue?.flushMs ?? 200 };
+  // Large transactions: each commit rewrites every index page it touches, so rows per commit set the cost per row.
+  const queue = { max: s.queue?.max ?? 50_000, batch: s.queue?.batch ?? 5_000, flushMs: s.queue?.flushMs ?? 1_000 };
   if (queue.batch > queue.max) queue.batch = queue.max;
   return {
     sqlite,

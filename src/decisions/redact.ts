@@ -108,6 +108,7 @@ export function compileRedactor(spec: RedactSpec = {}): Redactor {
   const check = (rec: CheckDecisionRecord, secrets: readonly string[]): CheckDecisionRecord => {
     const out: CheckDecisionRecord = { ...rec, path: scrubValues(redactPathQuery(rec.path), secrets) };
     out.checks = rec.checks.map((c) => {
+      if (c.reason === undefined && c.notes === undefined) return c;
       const r = { ...c };
       if (c.reason !== undefined) r.reason = scrubValues(text(c.reason), secrets);
       if (c.notes !== undefined) r.notes = walk(c.notes, secrets, 0) as Record<string, unknown>;
@@ -130,7 +131,8 @@ export function compileRedactor(spec: RedactSpec = {}): Redactor {
     })),
   });
 
-  const secretsOf = (req: AuthzRequest) => secretValuesOf(req, isSecretName, headerNames);
+  const headerSet = new Set(headerNames);
+  const secretsOf = (req: AuthzRequest) => secretValuesOf(req, isSecretName, headerSet);
   return {
     isSecretName,
     text,
@@ -148,10 +150,13 @@ function mentionsSecretTarget(s: string, isSecretName: (n: string) => boolean): 
   return false;
 }
 
+// A query value that is not already `*` (a path recorded by toCheckRecord has none left).
+const QUERY_VALUE = /=(?!\*(?:&|$))/;
+
 /** Every query value of a recorded path becomes `*` (names stay: they say what was asked, not who). */
 export function redactPathQuery(path: string): string {
   const q = path.indexOf('?');
-  if (q < 0) return path;
+  if (q < 0 || !QUERY_VALUE.test(path.slice(q + 1))) return path;
   const parts = path.slice(q + 1).split('&').filter((p) => p.length > 0).map((p) => {
     const eq = p.indexOf('=');
     return eq < 0 ? p : `${p.slice(0, eq)}=*`;
@@ -164,21 +169,21 @@ export function redactPathQuery(path: string): string {
  * cookie value, and query parameters and body fields with secret names. Longest first, so a token is replaced
  * before a prefix of it.
  */
-export function secretValuesOf(req: AuthzRequest, isSecretName: (n: string) => boolean, headerNames: readonly string[]): string[] {
+export function secretValuesOf(req: AuthzRequest, isSecretName: (n: string) => boolean, credentialHeaders: ReadonlySet<string>): string[] {
   const found = new Set<string>();
   const add = (v: unknown) => {
     if (typeof v !== 'string') return;
     const s = v.trim();
     if (s.length >= MIN_SECRET_LENGTH && found.size < MAX_SECRETS) found.add(s);
   };
-  for (const name of headerNames) {
-    const v = req.headers[name];
-    if (v === undefined) continue;
+  for (const name in req.headers) {
+    if (name.charCodeAt(0) === 58 /* ':' */ || !(credentialHeaders.has(name) || isSecretName(name))) continue;
+    const v = req.headers[name]!;
     add(v);
-    const sp = v.indexOf(' ');
+    // A credential header's value after its scheme (`Bearer <token>`) is the secret itself.
+    const sp = credentialHeaders.has(name) ? v.indexOf(' ') : -1;
     if (sp > 0) add(v.slice(sp + 1));
   }
-  for (const [name, v] of Object.entries(req.headers)) if (!name.startsWith(':') && isSecretName(name)) add(v);
   if (req.headers.cookie !== undefined) for (const v of Object.values(req.cookies)) add(v);
   if (req.rawQuery) for (const [name, values] of Object.entries(req.query)) if (isSecretName(name)) values.forEach(add);
   if (req.body && req.body.length > 0) {

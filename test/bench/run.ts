@@ -58,6 +58,8 @@ interface ScenarioReport {
   cpuRatio?: number;
   /** Candidate CPU while idle (timers, background work), ms per second: it weighs on cpu/req at low rates. */
   idleMsPerSec?: number;
+  /** The candidate's decision records after the rounds (from /readyz), when it keeps any. */
+  records?: { written: number; queued: number; dropped: number };
   targets?: BenchScenario['targets'];
   verdicts: string[];
   error?: string;
@@ -245,6 +247,7 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
         else if (candidate) cand.push(await load.run(job(candidate)));
       }
     }
+    if (candidate) report.records = await decisionRecords(candidate);
   } catch (err) {
     report.error = `${report.error ? `${report.error}; ` : ''}${err instanceof Error ? err.message : String(err)}`;
   } finally {
@@ -262,9 +265,18 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
     const t = s.targets ?? {};
     if (t.minThroughputRatio !== undefined && !(report.throughputRatio >= t.minThroughputRatio)) report.verdicts.push(`throughput ratio ${report.throughputRatio.toFixed(2)} < ${t.minThroughputRatio}`);
     if (t.maxCpuRatio !== undefined && !(report.cpuRatio <= t.maxCpuRatio)) report.verdicts.push(`cpu ratio ${report.cpuRatio.toFixed(2)} > ${t.maxCpuRatio}`);
+    if (report.records && report.records.dropped > 0) report.verdicts.push(`${report.records.dropped} decision records dropped`);
     if (report.candidate.errors > 0) report.verdicts.push(`${report.candidate.errors} RPC errors (${report.candidate.firstError})`);
   }
   return report;
+}
+
+/** Decision records written, queued and dropped by the candidate, or undefined when it keeps none. */
+async function decisionRecords(server: RunningServer): Promise<ScenarioReport['records']> {
+  const res = await fetch(`http://${server.admin}/readyz`);
+  const body = (await res.json()) as { decisions?: { written: number; queued: number; dropped: number } };
+  const d = body.decisions;
+  return d && d.written + d.queued + d.dropped > 0 ? { written: d.written, queued: d.queued, dropped: d.dropped } : undefined;
 }
 
 const SERVER_CPU = 1;
@@ -333,6 +345,9 @@ async function main(): Promise<number> {
     await cleanup();
   }
   process.stdout.write(`\n${table(reports)}\n`);
+  for (const r of reports) {
+    if (r.records) process.stdout.write(`\n${r.name}: decision records ${fmt.int(r.records.written)} written, ${fmt.int(r.records.queued)} queued, ${fmt.int(r.records.dropped)} dropped`);
+  }
   const problems = reports.filter((r) => r.error || r.verdicts.length > 0);
   for (const r of problems) {
     process.stdout.write(`\n${r.name}: ${[r.error, ...r.verdicts].filter(Boolean).join('; ')}\n`);

@@ -12,6 +12,8 @@ export interface RunningServer {
   address: string;
   pid: number;
   child: ChildProcess;
+  /** The admin API's address, for a candidate. */
+  admin?: string;
   /** Last lines the server wrote to stderr, for failure reports. */
   stderrTail(): string;
   stop(): Promise<void>;
@@ -87,7 +89,7 @@ export async function startCandidate(
   );
   const stderrTail = tail(child);
   const address = `127.0.0.1:${grpcPort}`;
-  const server: RunningServer = { name: 'portcullis', address, pid: child.pid!, child, stderrTail, stop: stopper(child) };
+  const server: RunningServer = { name: 'portcullis', address, admin: `127.0.0.1:${adminPort}`, pid: child.pid!, child, stderrTail, stop: stopper(child) };
   try {
     await waitServing(address, child, timeoutMs);
   } catch (err) {

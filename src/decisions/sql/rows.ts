@@ -50,7 +50,7 @@ export function decisionRow(e: EncodedRecord, now: number): { row: unknown[]; fa
     code,
     route,
     check && r.principal ? r.principal : null,
-    check && r.clientIp ? ipToHex(r.clientIp) ?? null : null,
+    check && r.clientIp ? ipHex(r.clientIp) : null,
     check && r.requestId ? r.requestId : null,
     latencyUs,
     latb,
@@ -59,15 +59,30 @@ export function decisionRow(e: EncodedRecord, now: number): { row: unknown[]; fa
   return { row, facts: { ts, type: r.type, route, code, verdict: r.verdict, latb } };
 }
 
+// Client addresses repeat from record to record: convert each once (bounded; cleared when full).
+const hexOf = new Map<string, string | null>();
+
+function ipHex(ip: string): string | null {
+  let hex = hexOf.get(ip);
+  if (hex === undefined) {
+    hex = ipToHex(ip) ?? null;
+    if (hexOf.size >= 4096) hexOf.clear();
+    hexOf.set(ip, hex);
+  }
+  return hex;
+}
+
 /** Per-bucket counts and latency histograms, accumulated in memory and upserted as deltas (negative on retention). */
 export class RollupDeltas {
   private readonly levels = ROLLUP_LEVELS.map(() => new Map<string, { key: unknown[]; n: number; hist: number[] }>());
 
   add(f: RollupFacts, sign: 1 | -1): void {
-    ROLLUP_LEVELS.forEach((level, i) => {
+    const code = f.code ?? '';
+    const group = `${f.type}\u0000${f.route}\u0000${code}\u0000${f.verdict}`;
+    for (let i = 0; i < ROLLUP_LEVELS.length; i++) {
+      const level = ROLLUP_LEVELS[i]!;
       const bucket = Math.floor(f.ts / level) * level;
-      const code = f.code ?? '';
-      const k = `${bucket}\u0000${f.type}\u0000${f.route}\u0000${code}\u0000${f.verdict}`;
+      const k = `${bucket}\u0000${group}`;
       const map = this.levels[i]!;
       let d = map.get(k);
       if (!d) {
@@ -76,7 +91,7 @@ export class RollupDeltas {
       }
       d.n += sign;
       d.hist[f.latb] = d.hist[f.latb]! + sign;
-    });
+    }
   }
 
   /** Rows for each level, in ROLLUP_LEVELS order: bucket, type, route, code, verdict, n, h0..h95. */

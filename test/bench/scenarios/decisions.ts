@@ -28,7 +28,7 @@ export const scenarios: BenchScenario[] = [
   {
     name: 'decisions-sqlite',
     target: 'check',
-    policy: policy('{ sqlite: ./decisions.db, stdout: false, queue: { max: 50000, batch: 1000, flushMs: 100 } }'),
+    policy: policy('{ sqlite: ./decisions.db, stdout: false }'),
     request,
     targets: { minThroughputRatio: 0.77 },
   },

@@ -2,7 +2,10 @@
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { parseFilter, parseIpRange, parseStatsQuery, ipToHex } from '../../../src/decisions/query.js';
 import type { DecisionRecord } from '../../../src/decisions/record.js';
+import type { SqlExecutor } from '../../../src/decisions/sql/executor.js';
+import { DECISION_COLUMNS, DECISION_TYPES, decisionRow } from '../../../src/decisions/sql/rows.js';
 import type { SqlDecisionStore } from '../../../src/decisions/sql/sql-store.js';
+import { LATEST_VERSION, migrations, versionTableDdl, type TableNames } from '../../../src/decisions/sql/tables.js';
 import { exactQuantile, makeRecords, recTs } from './fixtures.js';
 
 const N = 20_000;
@@ -177,5 +180,61 @@ export function storeContract(name: string, open: () => Promise<SqlDecisionStore
       expect(kept.map((r) => r.id)).toEqual(newestFirst(records, 5000));
       expect(await store.stats({ ...all.value, by: ['principal'] })).toMatchObject({ total: { count: 5000 }, source: 'raw' });
     }, 60_000);
+  });
+}
+
+export interface MigrationFixture {
+  /** A connection to an empty namespace (file or schema) where an old store is built by hand. */
+  executor(): Promise<SqlExecutor>;
+  tables: TableNames;
+  /** Statements that make the namespace usable (PostgreSQL: its schema). */
+  setup: string[];
+  /** Opens the store in that namespace through the service's own path (which migrates). */
+  open(): Promise<SqlDecisionStore>;
+  /** Lists the index names of the namespace: SQL and its parameters. */
+  indexQuery: [string, unknown[]];
+  cleanup(): Promise<void>;
+}
+
+/** A store written by an earlier version is migrated in place: records kept, indexes replaced. */
+export function migrationContract(name: string, f: MigrationFixture): void {
+  describe(`${name} decision store migrations`, () => {
+    afterAll(() => f.cleanup());
+
+    it('migrates a version-1 store to the current version, keeping its records and replacing its indexes', async () => {
+      const t = f.tables;
+      const rec = makeRecords({ n: 1, start: Date.now() - 1000, end: Date.now() })[0]!;
+      const ex = await f.executor();
+      try {
+        const row = decisionRow({ rec, json: JSON.stringify(rec) }, Date.now()).row;
+        await ex.batch([
+          ...f.setup.map((sql) => ({ sql })),
+          { sql: versionTableDdl(t, ex.dialect) },
+          ...migrations(t, ex.dialect)[1]!.map((sql) => ({ sql })),
+          { sql: `INSERT INTO ${t.version} (component, version, applied_at) VALUES ('decisions', 1, 0)` },
+          { insert: t.decisions, columns: DECISION_COLUMNS, rows: [row], types: ex.dialect === 'postgres' ? DECISION_TYPES : undefined },
+        ]);
+      } finally {
+        await ex.close();
+      }
+
+      const store = await f.open();
+      try {
+        expect((await store.get(rec.id))?.id).toBe(rec.id);
+      } finally {
+        await store.close();
+      }
+      const check = await f.executor();
+      try {
+        const names = (await check.all<{ name: string }>(...f.indexQuery)).map((r) => r.name);
+        expect(names).toEqual(expect.arrayContaining([`${t.prefix}_principal_ts`, `${t.prefix}_ip_ts`, `${t.prefix}_ts`]));
+        expect(names).not.toContain(`${t.prefix}_principal`);
+        expect(names).not.toContain(`${t.prefix}_ip`);
+        const version = await check.all<{ version: number }>(`SELECT version FROM ${t.version} WHERE component = ?`, ['decisions']);
+        expect(Number(version[0]?.version)).toBe(LATEST_VERSION);
+      } finally {
+        await check.close();
+      }
+    });
   });
 }

@@ -3,7 +3,7 @@
  * operators and actions, chains linked, defaults applied, removals and target updates done, markers indexed
  * per phase. Every error names the file and line of the directive.
  */
-import { compileByteRegex } from '../regex/byte-regex.js';
+import { compileKeyMatcher } from '../regex/key-matcher.js';
 import { parseActions, parseOperator, parseTargets, type TargetSyntax } from '../seclang/rule-syntax.js';
 import { SecLangError, type Directive } from '../seclang/tokenize.js';
 import { lookupOperator } from '../operators/index.js';
@@ -77,7 +77,7 @@ export function compileKey(t: TargetSyntax): KeyMatcher | undefined | string {
   if (!t.keyIsRegex) return { plain: t.key.toLowerCase() };
   try {
     // ModSecurity matches key regexes case-insensitively.
-    return { regex: compileByteRegex(`(?i)${t.key}`) };
+    return { regex: compileKeyMatcher(t.key) };
   } catch (err) {
     return `bad key regex /${t.key}/: ${err instanceof Error ? err.message : String(err)}`;
   }

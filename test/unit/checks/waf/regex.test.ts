@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileByteRegex, V8_MAX_INPUT } from '../../../../src/checks/waf/regex/byte-regex.js';
 import { parseRegex } from '../../../../src/checks/waf/regex/ast.js';
 import { requiredLiterals } from '../../../../src/checks/waf/regex/prefilter.js';
+import { compileKeyMatcher } from '../../../../src/checks/waf/regex/key-matcher.js';
 
 // CRS rule 942251 (paranoia 3): cubic backtracking in V8 on long runs of whitespace.
 const RULE_942251 = '(?i)\\W+\\d*?\\s*?\\bhaving\\b\\s*?[^\\s\\-]';
@@ -73,5 +74,21 @@ describe('required literal sets', () => {
     expect(re.test('SELECT name FROM users')).toBe(true);
     expect(re.test('select only')).toBe(false);
     expect(re.test('x'.repeat(200) + ' select a from b')).toBe(true);
+  });
+});
+
+describe('key selector matchers', () => {
+  it('answers plain-word selectors exactly as the case-insensitive byte regex does', () => {
+    const patterns = ['^header_name_920450_', '__utm', 'MULTIPART_HEADERS_CONTENT_TYPES_*', 'rfi_parameter_.*', '^_pk_ref', '^pbjs-\\w+$', 'a.b'];
+    const keys = [
+      'header_name_920450_host', 'HEADER_NAME_920450_X', 'x_header_name_920450_', 'header_name_92045', '__UTMz', 'a__utm',
+      'multipart_headers_content_types', 'MULTIPART_HEADERS_CONTENT_TYPES_x', 'multipart_headers_content_type', 'rfi_parameter_',
+      'RFI_PARAMETER_1', '_pk_ref.1', '_PK_REFx', 'pbjs-abc', 'axb', 'a.b', '\xc0__utm', '__\xdctm', '',
+    ];
+    for (const p of patterns) {
+      const fast = compileKeyMatcher(p);
+      const reference = compileByteRegex(`(?i)${p}`);
+      for (const k of keys) expect(fast.test(k), `/${p}/ on "${k}"`).toBe(reference.test(k));
+    }
   });
 });

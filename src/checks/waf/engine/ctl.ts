@@ -6,6 +6,7 @@ import { compileTargets } from './compile.js';
 import { parseTargets } from '../seclang/rule-syntax.js';
 import type { Transaction } from './transaction.js';
 import type { TargetExclusion } from './types.js';
+import { tagId } from './rule-plan.js';
 
 const exclusionCache = new Map<string, TargetExclusion[]>();
 
@@ -49,7 +50,8 @@ export function applyCtl(tx: Transaction, name: string, value: string): void {
     case 'ruleremovetargetbytag': {
       const [tag, targets] = splitOnce(value);
       if (!tag || !targets) break;
-      for (const exclusion of exclusionsOf(targets)) tx.targetRemovalsByTag.push({ tag, exclusion });
+      const id = tagId(tag);
+      for (const exclusion of exclusionsOf(targets)) tx.targetRemovalsByTag.push({ tag, tagId: id, exclusion });
       break;
     }
     case 'ruleengine': {

@@ -25,7 +25,7 @@ const NO_EXCLUSIONS: readonly TargetExclusion[] = [];
 function runtimeExclusions(tx: Transaction, rule: CompiledRule, plan: RulePlan): readonly TargetExclusion[] {
   let list = NO_EXCLUSIONS;
   if (tx.targetRemovalsById.size > 0) list = tx.targetRemovalsById.get(rule.id) ?? list;
-  for (const t of tx.targetRemovalsByTag) if (plan.tags.has(t.tag)) list = list.concat([t.exclusion]);
+  for (const t of tx.targetRemovalsByTag) if (t.tagId >= 0 && plan.tagIds.includes(t.tagId)) list = list.concat([t.exclusion]);
   return list;
 }
 

@@ -1,7 +1,7 @@
 /**
  * What the evaluator needs from a rule in the shape it needs it, derived once per rule (after every target
  * update of the rule set is applied) instead of per evaluation: each target with the rule's own exclusions of
- * that variable, the tags as a set (for `ctl:ruleRemoveTargetByTag`), and the slot of its transformation chain
+ * that variable, the tags as ids (for `ctl:ruleRemoveTargetByTag`), and the slot of its transformation chain
  * in the per-transaction cache.
  */
 import type { CompiledRule, CompiledTarget, TargetExclusion } from './types.js';
@@ -18,9 +18,27 @@ export interface TargetPlan {
 
 export interface RulePlan {
   readonly targets: readonly TargetPlan[];
-  readonly tags: ReadonlySet<string>;
+  /** The rule's tags as ids (see tagId), for `ctl:ruleRemoveTargetByTag` checked against every later rule. */
+  readonly tagIds: readonly number[];
   /** Slot of the transformation chain in Transaction.transformed; -1 when the rule has no transformations. */
   readonly chain: number;
+}
+
+/** Tags of compiled rules by id, shared by every rule set of the process. */
+const tagIds = new Map<string, number>();
+
+/** The id of a tag some compiled rule carries, or -1 (then no rule has it). */
+export function tagId(tag: string): number {
+  return tagIds.get(tag) ?? -1;
+}
+
+function internTag(tag: string): number {
+  let id = tagIds.get(tag);
+  if (id === undefined) {
+    id = tagIds.size;
+    tagIds.set(tag, id);
+  }
+  return id;
 }
 
 /** Transformation chains by identity (names and multiMatch), shared by every rule set of the process. */
@@ -51,5 +69,5 @@ function buildPlan(rule: CompiledRule): RulePlan {
       namePrefix: def.collection ? `${def.name}:` : def.name,
     };
   });
-  return { targets, tags: new Set(rule.tags), chain: rule.transforms.length === 0 ? -1 : chainSlot(rule.transformKey) };
+  return { targets, tagIds: rule.tags.map(internTag), chain: rule.transforms.length === 0 ? -1 : chainSlot(rule.transformKey) };
 }

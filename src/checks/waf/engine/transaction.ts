@@ -71,7 +71,8 @@ export class Transaction {
   removedRanges: RemovalRange[] = [];
   removedTags: string[] = [];
   targetRemovalsById = new Map<number, TargetExclusion[]>();
-  targetRemovalsByTag: Array<{ tag: string; exclusion: TargetExclusion }> = [];
+  /** `tagId` is the tag's id in rule plans (-1: no compiled rule carries it). */
+  targetRemovalsByTag: Array<{ tag: string; tagId: number; exclusion: TargetExclusion }> = [];
 
   readonly log: MatchLogEntry[] = [];
   interruption: Interruption | undefined;

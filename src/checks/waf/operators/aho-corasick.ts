@@ -6,7 +6,8 @@
 export class AhoCorasick {
   private readonly classOf = new Uint8Array(256);
   private readonly width: number;
-  private readonly delta: Int32Array;
+  /** Per state and byte class, the next state; 16-bit when the states fit, so big phrase sets stay cache-sized. */
+  private readonly delta: Uint16Array | Int32Array;
   /** Per state: length of the longest phrase ending there (0 = none). */
   private readonly longest: Int32Array;
   /** Per state: ids of every phrase ending there (suffixes included), as [start, end) into outIds. */
@@ -66,7 +67,7 @@ export class AhoCorasick {
     }
     // Class 0 (bytes in no phrase) always returns to the root.
     for (let s = 0; s < states; s++) delta[s * classes] = 0;
-    this.delta = delta;
+    this.delta = states <= 0xffff ? Uint16Array.from(delta) : delta;
     this.longest = longest;
     const outStart = new Int32Array(states + 1);
     let total = 0;

@@ -3,8 +3,22 @@ import { compileMacro, hasMacro } from '../engine/macro.js';
 import type { OperatorFn } from '../engine/types.js';
 import type { OperatorFactory } from './types.js';
 
+const ATOI = /^\s*([+-]?\d+)/;
+
 export function atoi(s: string): number {
-  const m = /^\s*([+-]?\d+)/.exec(s);
+  // Most operands are short plain decimals (scores, levels, counts): parsed without the regex.
+  const n = s.length;
+  if (n > 0 && n < 16) {
+    let v = 0;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i) - 0x30;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+    }
+    if (i === n) return v;
+  }
+  const m = ATOI.exec(s);
   return m ? Number(m[1]) : 0;
 }
 

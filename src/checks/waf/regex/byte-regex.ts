@@ -96,6 +96,17 @@ function prefilterPasses(sets: readonly string[][], ids: readonly number[][], in
   return true;
 }
 
+/** The prefilter of one pattern; most benign values contain none of the indexed literals, decided in one test. */
+function prefilter(sets: readonly string[][], ids: readonly number[][]): (input: string, scan: LiteralScan | undefined) => boolean {
+  if (sets.length === 0) return () => true;
+  let maxId = -1;
+  for (const set of ids) for (const id of set) maxId = Math.max(maxId, id);
+  return (input, scan) => {
+    if (scan !== undefined && scan.found.size === 0 && maxId < scan.size) return false;
+    return prefilterPasses(sets, ids, input, scan);
+  };
+}
+
 /** Compiles a CRS-style pattern. Throws RegexSyntaxError (or the engines' errors) when it cannot be compiled. */
 export function compileByteRegex(pattern: string, options: RegexOptions = {}): ByteRegex {
   const { node } = parseRegex(pattern);
@@ -108,6 +119,7 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
   const text = emitRegex(node);
   const sets = requiredLiteralSets(node);
   const ids = sets.map((set) => literalIndex.register(set));
+  const passes = prefilter(sets, ids);
   const literals = sets[0];
   const re2 = RE2JS.compile(text, RE2JS.DOTALL | (multiline ? RE2JS.MULTILINE : 0));
   let v8: RegExp | undefined;
@@ -128,12 +140,12 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
     v8Max,
     literals,
     test(input, scan) {
-      if (!prefilterPasses(sets, ids, input, scan)) return false;
+      if (!passes(input, scan)) return false;
       if (fast && input.length <= v8Max) return fast.test(input);
       return re2.test(input);
     },
     exec(input, scan) {
-      if (!prefilterPasses(sets, ids, input, scan)) return null;
+      if (!passes(input, scan)) return null;
       let m: ArrayLike<string | undefined> | null;
       if (fast && input.length <= v8Max) m = fast.exec(input);
       // re2js extracts groups with its slow NFA; its DFA answers "no match" (the usual case) far faster.

@@ -1,7 +1,8 @@
 /**
- * The decision recorder: `record()` is an array push on the request path; batches are redacted, serialized once
- * and written to every sink from a timer or setImmediate, one batch in flight at a time. The queue is bounded:
- * what does not fit is dropped and counted (metric, stats, readiness detail), never waited for.
+ * The decision recorder: `record()` redacts and serializes a record at once, so the request and the record's
+ * objects die young, and queues its text; batches are written to every sink from a timer or setImmediate, one
+ * batch in flight at a time. The queue is bounded: what does not fit is dropped and counted (metric, stats,
+ * readiness detail), never waited for.
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -47,17 +48,6 @@ export interface RecorderOptions {
   stdout?: NodeJS.WritableStream;
 }
 
-interface Queued {
-  rec: DecisionRecord;
-  /** The request (redaction reads its secrets at flush time), or its secrets taken at once. */
-  src: AuthzRequest | readonly string[] | undefined;
-  heldBytes: number;
-}
-
-// Holding requests until flush keeps their bodies alive; past this many body bytes, secrets are taken at once
-// and the request let go, so a stalled sink cannot pin gigabytes of bodies.
-const MAX_HELD_BODY_BYTES = 32 * 1024 * 1024;
-
 function recorderMetrics(registry: Registry) {
   return {
     written: metric(registry, 'portcullis_decision_records_written_total', () => new Counter({ name: 'portcullis_decision_records_written_total', help: 'Decision records written, by sink.', labelNames: ['sink'], registers: [registry] })),
@@ -93,8 +83,7 @@ export async function createDecisionRecorder(spec: unknown, opts: RecorderOption
 }
 
 class Recorder implements DecisionRecorder {
-  private queue: Queued[] = [];
-  private heldBodyBytes = 0;
+  private queue: EncodedRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private draining: Promise<void> | undefined;
@@ -122,21 +111,9 @@ class Recorder implements DecisionRecorder {
     if (this.closed) return this.drop('closed', 1);
     if (this.sinks.length === 0) return;
     if (this.queue.length >= this.cfg.queue.max) return this.drop('queue_full', 1);
-    let src: Queued['src'] = source;
-    let heldBytes = 0;
-    if (source?.body) {
-      if (this.heldBodyBytes + source.body.length > MAX_HELD_BODY_BYTES) {
-        try {
-          src = this.redactor.secretsOf(source);
-        } catch {
-          src = undefined;
-        }
-      } else {
-        heldBytes = source.body.length;
-        this.heldBodyBytes += heldBytes;
-      }
-    }
-    this.queue.push({ rec, src, heldBytes });
+    const encoded = this.encode(rec, source);
+    if (!encoded) return;
+    this.queue.push(encoded);
     if (this.queue.length >= this.cfg.queue.batch) {
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;
@@ -148,6 +125,23 @@ class Recorder implements DecisionRecorder {
         void this.drain();
       }, this.cfg.queue.flushMs);
       this.timer.unref();
+    }
+  }
+
+  /** The redacted record and its JSON, or undefined (dropped and counted) when it is malformed or cannot be encoded. */
+  private encode(rec: DecisionRecord, source: AuthzRequest | undefined): EncodedRecord | undefined {
+    // One malformed record must not fail the transaction that carries the rest of its batch.
+    const r = rec as Partial<DecisionRecord> | undefined;
+    if (!r || (r.type !== 'check' && r.type !== 'ratelimit') || typeof r.id !== 'string' || r.id.length === 0 || r.id.length > 128 || (r.verdict !== 'allow' && r.verdict !== 'deny')) {
+      this.drop('invalid', 1);
+      return undefined;
+    }
+    try {
+      const redacted = this.redactor.record(rec, source);
+      return { rec: redacted, json: JSON.stringify(redacted) };
+    } catch {
+      this.drop('encode_error', 1);
+      return undefined;
     }
   }
 
@@ -168,33 +162,11 @@ class Recorder implements DecisionRecorder {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.cfg.queue.batch);
       this.m.queue.set(this.queue.length);
-      const encoded = this.encode(batch);
-      if (encoded.length === 0) continue;
-      const results = await Promise.all(this.sinks.map((s) => this.writeTo(s, encoded)));
-      if (results.every(Boolean)) this.written += encoded.length;
-      else this.drop('sink_error', encoded.length);
+      const results = await Promise.all(this.sinks.map((s) => this.writeTo(s, batch)));
+      if (results.every(Boolean)) this.written += batch.length;
+      else this.drop('sink_error', batch.length);
     }
     this.m.queue.set(0);
-  }
-
-  private encode(batch: Queued[]): EncodedRecord[] {
-    const out: EncodedRecord[] = [];
-    for (const q of batch) {
-      this.heldBodyBytes -= q.heldBytes;
-      // One malformed record must not fail the transaction that carries the rest of its batch.
-      const r = q.rec as Partial<DecisionRecord> | undefined;
-      if (!r || (r.type !== 'check' && r.type !== 'ratelimit') || typeof r.id !== 'string' || r.id.length === 0 || r.id.length > 128 || (r.verdict !== 'allow' && r.verdict !== 'deny')) {
-        this.drop('invalid', 1);
-        continue;
-      }
-      try {
-        const rec = this.redactor.record(q.rec, q.src);
-        out.push({ rec, json: JSON.stringify(rec) });
-      } catch {
-        this.drop('encode_error', 1);
-      }
-    }
-    return out;
   }
 
   private async writeTo(sink: BatchSink, batch: EncodedRecord[]): Promise<boolean> {

@@ -7,88 +7,11 @@
 import type { CompiledRuleSet } from './compile.js';
 import { atoi } from '../operators/numeric.js';
 import type { Transaction } from './transaction.js';
-import type { CompiledRule, Entry, Match, TargetExclusion } from './types.js';
+import type { CompiledOperator, CompiledRule, Entry, Match } from './types.js';
 import { applyCtl } from './ctl.js';
-import { rulePlan, type RulePlan, type TargetPlan } from './rule-plan.js';
+import { rulePlan, type TargetPlan } from './rule-plan.js';
 import { VarCollection } from './var-collection.js';
-
-function keyMatches(ex: TargetExclusion['key'], key: string): boolean {
-  if (!ex) return true;
-  if (ex.plain !== undefined) return key.length === ex.plain.length && key.toLowerCase() === ex.plain;
-  return ex.regex!.test(key);
-}
-
-const NONE: readonly Entry[] = [];
-const NO_EXCLUSIONS: readonly TargetExclusion[] = [];
-
-/** Target removals by `ctl:ruleRemoveTargetById/ByTag` earlier in this transaction that apply to the rule. */
-function runtimeExclusions(tx: Transaction, rule: CompiledRule, plan: RulePlan): readonly TargetExclusion[] {
-  let list = NO_EXCLUSIONS;
-  if (tx.targetRemovalsById.size > 0) list = tx.targetRemovalsById.get(rule.id) ?? list;
-  for (const t of tx.targetRemovalsByTag) if (t.tagId >= 0 && plan.tagIds.includes(t.tagId)) list = list.concat([t.exclusion]);
-  return list;
-}
-
-function resolve(tx: Transaction, tp: TargetPlan, runtime: readonly TargetExclusion[]): readonly Entry[] {
-  if (tp.never) return NONE;
-  const { def, key } = tp.target;
-  let entries: readonly Entry[];
-  if (key?.plain !== undefined && def.getKey) entries = def.getKey(tx, key.plain);
-  else {
-    entries = def.get(tx);
-    if (key?.regex && entries.length > 0) entries = entries.filter((e) => key.regex!.test(e.key));
-  }
-  if (entries.length === 0) return entries;
-  const excluded = tp.excluded;
-  if (excluded.length > 0) entries = entries.filter((e) => !excluded.some((x) => keyMatches(x.key, e.key)));
-  if (runtime.length > 0) {
-    const mine = runtime.filter((x) => x.name === def.name);
-    if (mine.length > 0) {
-      if (!def.collection) return mine.some((x) => !x.key) ? NONE : entries;
-      entries = entries.filter((e) => !mine.some((x) => keyMatches(x.key, e.key)));
-    }
-  }
-  return entries;
-}
-
-function applyTransforms(rule: CompiledRule, value: string): string {
-  let v = value;
-  for (const t of rule.transforms) v = t.fn(v);
-  return v;
-}
-
-/** The value after the rule's transformation chain, cached per transaction and chain. */
-function finalValue(tx: Transaction, rule: CompiledRule, slot: number, value: string): string {
-  let cache = tx.finalValues[slot];
-  if (cache === undefined) cache = tx.finalValues[slot] = new Map();
-  let v = cache.get(value);
-  if (v === undefined) {
-    v = applyTransforms(rule, value);
-    cache.set(value, v);
-  }
-  return v;
-}
-
-/**
- * multiMatch: the value before and after each transformation step, a step that changed nothing dropped
- * (cached per transaction and chain).
- */
-function candidates(tx: Transaction, rule: CompiledRule, slot: number, value: string): readonly string[] {
-  let cache = tx.candidateValues[slot];
-  if (cache === undefined) cache = tx.candidateValues[slot] = new Map();
-  let list = cache.get(value);
-  if (list === undefined) {
-    const out = [value];
-    let v = value;
-    for (const t of rule.transforms) {
-      v = t.fn(v);
-      if (v !== out[out.length - 1]) out.push(v);
-    }
-    list = out;
-    cache.set(value, list);
-  }
-  return list;
-}
+import { applyTransforms, candidates, finalValue, hasRuntimeExclusions, resolve, runtimeExclusions, NO_EXCLUSIONS } from './rule-values.js';
 
 function runSetvars(tx: Transaction, rule: CompiledRule): void {
   for (const sv of rule.setvars) {
@@ -127,16 +50,15 @@ function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] {
     return UNCONDITIONAL;
   }
   const plan = rulePlan(rule);
-  const runtime = tx.targetRemovalsById.size > 0 || tx.targetRemovalsByTag.length > 0 ? runtimeExclusions(tx, rule, plan) : NO_EXCLUSIONS;
+  const runtime = hasRuntimeExclusions(tx) ? runtimeExclusions(tx, rule, plan) : NO_EXCLUSIONS;
   const capture = rule.capture;
-  const negated = op.negated;
   const slot = plan.chain;
   let matches = NO_MATCH;
   for (const tp of plan.targets) {
     const entries = resolve(tx, tp, runtime);
     if (tp.target.count) {
       const v = applyTransforms(rule, String(entries.length));
-      if (op.fn(tx, v, capture) !== negated) matches = record(tx, rule, matches, tp.target.text, v);
+      if (opMatches(tx, op, v, capture)) matches = record(tx, rule, matches, tp.target.text, v);
       continue;
     }
     for (let k = 0; k < entries.length; k++) {
@@ -144,7 +66,7 @@ function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] {
       if (rule.multiMatch) {
         const list = slot < 0 ? [e.value] : candidates(tx, rule, slot, e.value);
         for (const v of list) {
-          if (op.fn(tx, v, capture) !== negated) {
+          if (opMatches(tx, op, v, capture)) {
             matches = record(tx, rule, matches, matchName(tp, e), v);
             break;
           }
@@ -152,10 +74,17 @@ function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] {
         continue;
       }
       const v = slot < 0 ? e.value : finalValue(tx, rule, slot, e.value);
-      if (op.fn(tx, v, capture) !== negated) matches = record(tx, rule, matches, matchName(tp, e), v);
+      if (opMatches(tx, op, v, capture)) matches = record(tx, rule, matches, matchName(tp, e), v);
     }
   }
   return matches;
+}
+
+/** The operator's verdict on one value, negation applied; a prefilter rejection skips the operator. */
+function opMatches(tx: Transaction, op: CompiledOperator, v: string, capture: boolean): boolean {
+  const rejects = op.fn.rejects;
+  const ok = rejects !== undefined && rejects(tx.literals(v)) ? false : op.fn(tx, v, capture);
+  return ok !== op.negated;
 }
 
 function matchName(tp: TargetPlan, e: Entry): string {

@@ -20,7 +20,7 @@ export interface RulePlan {
   readonly targets: readonly TargetPlan[];
   /** The rule's tags as ids (see tagId), for `ctl:ruleRemoveTargetByTag` checked against every later rule. */
   readonly tagIds: readonly number[];
-  /** Slot of the transformation chain in Transaction.transformed; -1 when the rule has no transformations. */
+  /** Slot of the transformation chain in Transaction.finalValues; -1 when the rule has no transformations. */
   readonly chain: number;
 }
 

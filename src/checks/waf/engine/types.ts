@@ -4,6 +4,7 @@
  */
 import type { Transaction } from './transaction.js';
 import type { RulePlan } from './rule-plan.js';
+import type { LiteralScan } from '../regex/byte-regex.js';
 
 /** One value of a variable: collection key ('' for scalars) and value. */
 export interface Entry {
@@ -54,7 +55,13 @@ export interface CompiledTransform {
 }
 
 /** Runs on one (transformed) value; sets TX:0..9 on the transaction when `capture` is on. */
-export type OperatorFn = (tx: Transaction, input: string, capture: boolean) => boolean;
+export type OperatorFn = ((tx: Transaction, input: string, capture: boolean) => boolean) & {
+  /**
+   * For operators with a literal prefilter (`@rx`): true when a value with this literal scan cannot match, so
+   * the evaluator need not call the operator (which then has no effect either).
+   */
+  readonly rejects?: (scan: LiteralScan) => boolean;
+};
 
 export interface CompiledOperator {
   readonly name: string;

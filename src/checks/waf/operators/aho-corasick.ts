@@ -91,6 +91,28 @@ export class AhoCorasick {
     return undefined;
   }
 
+  /**
+   * Sets bit `id` of `bits` for every phrase occurring in `lower`; `bits` is allocated on the first phrase
+   * found. Returns the bits, or undefined when no phrase occurs.
+   */
+  markAll(lower: string, phraseCount: number): Uint32Array | undefined {
+    const { delta, classOf, width, outStart, outIds } = this;
+    let bits: Uint32Array | undefined;
+    let s = 0;
+    for (let i = 0; i < lower.length; i++) {
+      s = delta[s * width + classOf[lower.charCodeAt(i) & 0xff]!]!;
+      const a = outStart[s]!;
+      const b = outStart[s + 1]!;
+      if (a === b) continue;
+      bits ??= new Uint32Array((phraseCount + 31) >>> 5);
+      for (let k = a; k < b; k++) {
+        const id = outIds[k]!;
+        bits[id >>> 5]! |= 1 << (id & 31);
+      }
+    }
+    return bits;
+  }
+
   /** Adds the id of every phrase occurring in `lower` to `found` (with repeats). */
   findAll(lower: string, found: number[]): void {
     const { delta, classOf, width, outStart, outIds } = this;

@@ -1,6 +1,8 @@
 /** `@rx`: a byte regex (see regex/byte-regex.ts); with `capture`, groups 0..9 go to TX:0..TX:9. */
 import { compileByteRegex } from '../regex/byte-regex.js';
 import type { OperatorFactory } from './types.js';
+import type { Transaction } from '../engine/transaction.js';
+import type { LiteralScan } from '../regex/byte-regex.js';
 
 export const rx: OperatorFactory = (arg) => {
   let re;
@@ -9,7 +11,7 @@ export const rx: OperatorFactory = (arg) => {
   } catch (err) {
     return `bad regex: ${err instanceof Error ? err.message : String(err)}`;
   }
-  return (tx, input, capture) => {
+  const fn = (tx: Transaction, input: string, capture: boolean): boolean => {
     const scan = tx.literals(input);
     if (!capture) return re.test(input, scan);
     const m = re.exec(input, scan);
@@ -20,4 +22,5 @@ export const rx: OperatorFactory = (arg) => {
     }
     return true;
   };
+  return Object.assign(fn, { rejects: (scan: LiteralScan) => re.rejects(scan) });
 };

@@ -36,12 +36,15 @@ export interface ByteRegex {
   test(input: string, scan?: LiteralScan): boolean;
   /** Groups 0..n (missing groups as ''), or null. */
   exec(input: string, scan?: LiteralScan): string[] | null;
+  /** True when the scanned value lacks the pattern's required literals, so it cannot match. */
+  rejects(scan: LiteralScan): boolean;
 }
 
 /** A value's lower-cased form and the shared-index literals it contains (ids below `size` are known). */
 export interface LiteralScan {
   readonly lower: string;
-  readonly found: ReadonlySet<number>;
+  /** Bit set over literal ids (bit `id` of word `id >>> 5`); undefined when the value holds none. */
+  readonly found: Uint32Array | undefined;
   readonly size: number;
 }
 
@@ -77,11 +80,12 @@ function v8Limit(re: RegExp, literals: readonly string[] | undefined): number {
 
 function setPasses(literals: readonly string[], ids: readonly number[], input: string, scan: LiteralScan | undefined): boolean {
   if (scan) {
+    const found = scan.found;
     let known = true;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (id >= scan.size) { known = false; break; }
-      if (scan.found.has(id)) return true;
+      if (found !== undefined && (found[id >>> 5]! & (1 << (id & 31))) !== 0) return true;
     }
     if (known) return false;
   }
@@ -102,7 +106,7 @@ function prefilter(sets: readonly string[][], ids: readonly number[][]): (input:
   let maxId = -1;
   for (const set of ids) for (const id of set) maxId = Math.max(maxId, id);
   return (input, scan) => {
-    if (scan !== undefined && scan.found.size === 0 && maxId < scan.size) return false;
+    if (scan !== undefined && scan.found === undefined && maxId < scan.size) return false;
     return prefilterPasses(sets, ids, input, scan);
   };
 }
@@ -139,6 +143,7 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
     engine: fast ? 'v8+re2js' : 're2js',
     v8Max,
     literals,
+    rejects: (scan) => !passes(scan.lower, scan),
     test(input, scan) {
       if (!passes(input, scan)) return false;
       if (fast && input.length <= v8Max) return fast.test(input);

@@ -1,7 +1,7 @@
 /**
  * One Aho-Corasick automaton over the required literals of every compiled regex. A value is scanned once (per
  * transaction, per distinct lower-cased string) into the set of literals it contains; each regex's
- * prefilter is then a few set lookups instead of one substring search per literal.
+ * prefilter is then a few bit tests instead of one substring search per literal.
  */
 import { AhoCorasick } from '../operators/aho-corasick.js';
 
@@ -33,16 +33,15 @@ export class LiteralIndex {
     }
   }
 
-  /** The literals present in a lower-cased value: a set of literal ids, and the index size it was built with. */
-  scan(lower: string): { found: ReadonlySet<number>; size: number } {
+  /**
+   * The literals present in a lower-cased value, as a bit set over literal ids (undefined: none), and the index
+   * size it was built with (ids from there on are unknown to it).
+   */
+  scan(lower: string): { found: Uint32Array | undefined; size: number } {
     this.freeze();
-    const found: number[] = [];
-    this.automaton!.findAll(lower, found);
-    return { found: found.length === 0 ? EMPTY : new Set(found), size: this.size };
+    return { found: this.automaton!.markAll(lower, this.size), size: this.size };
   }
 }
-
-const EMPTY: ReadonlySet<number> = new Set();
 
 /** Shared by every rule set of the process: literals are few thousand and repeat across rule sets. */
 export const literalIndex = new LiteralIndex();

@@ -9,6 +9,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
 import type { SourceFiles } from '../../openapi/source-files.js';
 import { schemaRegExpEngine } from './regex-engine.js';
+import { stringLengthKeywords } from './string-length.js';
 
 export type Dialect = 'draft-07' | '2019-09' | '2020-12';
 
@@ -65,6 +66,7 @@ export class SchemaCompiler {
     };
     ajv = dialect === '2020-12' ? new Ajv2020(opts) : dialect === '2019-09' ? new Ajv2019(opts) : new Ajv(opts);
     addFormats(ajv);
+    ajv.removeKeyword('maxLength').removeKeyword('minLength').addKeyword(stringLengthKeywords);
     for (const [url, doc] of this.files) {
       if (doc !== null && typeof doc === 'object') ajv.addSchema(doc as object, url, undefined, false);
     }

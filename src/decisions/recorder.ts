@@ -15,7 +15,7 @@ import type { DecisionRecord } from './record.js';
 import { compileRedactor } from './redact.js';
 import { storeSink, type BatchSink } from './sinks/sink.js';
 import { stdoutSink } from './sinks/stdout.js';
-import type { EncodedRecord } from './sql/rows.js';
+import { encodeRecord, type EncodedRecord } from './sql/rows.js';
 import type { DecisionStore } from './store.js';
 
 export interface DecisionRecorder {
@@ -138,7 +138,7 @@ class Recorder implements DecisionRecorder {
     }
     try {
       const redacted = this.redactor.record(rec, source);
-      return { rec: redacted, json: JSON.stringify(redacted) };
+      return encodeRecord(redacted, JSON.stringify(redacted));
     } catch {
       this.drop('encode_error', 1);
       return undefined;

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { openPgStore, openSqliteStore } from '../../src/decisions/open-store.js';
 import { parseFilter, parseStatsQuery } from '../../src/decisions/query.js';
 import type { CheckDecisionRecord, DecisionRecord, RateLimitDecisionRecord } from '../../src/decisions/record.js';
+import { encodeRecord, type EncodedRecord } from '../../src/decisions/sql/rows.js';
 import type { SqlDecisionStore } from '../../src/decisions/sql/sql-store.js';
 import { newDecisionId } from '../../src/lib/ids.js';
 import { median } from './stats.js';
@@ -56,9 +57,9 @@ function* generate(n: number, now: number): Generator<DecisionRecord> {
 
 async function fill(store: SqlDecisionStore, n: number, now: number): Promise<number> {
   const t0 = performance.now();
-  let batch: Array<{ rec: DecisionRecord; json: string }> = [];
+  let batch: EncodedRecord[] = [];
   for (const rec of generate(n, now)) {
-    batch.push({ rec, json: JSON.stringify(rec) });
+    batch.push(encodeRecord(rec, JSON.stringify(rec)));
     if (batch.length === 5000) {
       await store.write(batch);
       batch = [];

@@ -10,10 +10,15 @@ export const RULE_COLUMNS = ['rule_id', 'ts', 'decision_id'] as const;
 export const DECISION_TYPES = ['text', 'int8', 'text', 'text', 'int4', 'text', 'text', 'text', 'text', 'text', 'int8', 'int4', 'jsonb'] as const;
 export const RULE_TYPES = ['text', 'int8', 'text'] as const;
 
-/** A record with its JSON text, serialized once for every sink. */
+/**
+ * A record as the sinks take it: its JSON text (serialized once for every sink), its table row and its matched
+ * rule ids. Only these flat values wait in the queue, not the record's objects.
+ */
 export interface EncodedRecord {
-  rec: DecisionRecord;
   json: string;
+  /** Values in DECISION_COLUMNS order. */
+  row: unknown[];
+  ruleIds: readonly string[] | undefined;
 }
 
 /** The facts a rollup row is keyed and counted by. */
@@ -26,16 +31,19 @@ export interface RollupFacts {
   latb: number;
 }
 
+/** Rule ids kept per record in the rules table (a request matching more is rare and says enough by then). */
+const MAX_RULES_PER_RECORD = 100;
+
 const RLS_CODES: Record<string, string | null> = { OK: null, OVER_LIMIT: 'ratelimit.over_limit', UNAVAILABLE: 'ratelimit.store_unavailable' };
 
 export function recordCode(rec: DecisionRecord): string | null {
   return rec.type === 'check' ? rec.code ?? null : RLS_CODES[rec.overallCode] ?? null;
 }
 
-export function decisionRow(e: EncodedRecord, now: number): { row: unknown[]; facts: RollupFacts } {
-  const r = e.rec;
+/** The record with its JSON text and its row (an unreadable time reads as now). */
+export function encodeRecord(r: DecisionRecord, json: string): EncodedRecord {
   const t = Date.parse(r.time);
-  const ts = Number.isFinite(t) ? t : now;
+  const ts = Number.isFinite(t) ? t : Date.now();
   const latencyUs = Number.isFinite(r.latencyUs) && r.latencyUs > 0 ? Math.round(r.latencyUs) : 0;
   const latb = latencyBucket(latencyUs);
   const code = recordCode(r);
@@ -54,9 +62,15 @@ export function decisionRow(e: EncodedRecord, now: number): { row: unknown[]; fa
     check && r.requestId ? r.requestId : null,
     latencyUs,
     latb,
-    e.json,
+    json,
   ];
-  return { row, facts: { ts, type: r.type, route, code, verdict: r.verdict, latb } };
+  const ruleIds = check && r.ruleIds ? r.ruleIds.slice(0, MAX_RULES_PER_RECORD).map(String) : undefined;
+  return { json, row, ruleIds };
+}
+
+/** The rollup facts of a row made by encodeRecord. */
+export function rowFacts(row: readonly unknown[]): RollupFacts {
+  return { ts: row[1] as number, type: row[2] as string, verdict: row[3] as string, code: row[5] as string | null, route: row[6] as string, latb: row[11] as number };
 }
 
 // Client addresses repeat from record to record: convert each once (bounded; cleared when full).

@@ -8,7 +8,7 @@ import type { DecisionRecord } from '../record.js';
 import type { DecisionStats, DecisionStore } from '../store.js';
 import type { SqlExecutor, SqlStep } from './executor.js';
 import { PgExecutor, runSteps } from './pg-executor.js';
-import { DECISION_COLUMNS, DECISION_TYPES, RULE_COLUMNS, RULE_TYPES, RollupDeltas, decisionRow, type EncodedRecord, type RollupFacts } from './rows.js';
+import { DECISION_COLUMNS, DECISION_TYPES, RULE_COLUMNS, RULE_TYPES, RollupDeltas, rowFacts, type EncodedRecord, type RollupFacts } from './rows.js';
 import { FOREVER, Groups, alias, rawDim, splitWindow, summarize } from './stats-parts.js';
 import { HIST_COLUMNS, LATEST_VERSION, ROLLUP_LEVELS, migrations, rollupTable, versionTableDdl, type TableNames } from './tables.js';
 
@@ -115,15 +115,14 @@ export class SqlDecisionStore implements DecisionStore {
   /** Inserts a batch in one transaction, rollups included. */
   async write(batch: readonly EncodedRecord[]): Promise<void> {
     if (batch.length === 0) return;
-    const now = Date.now();
     const rows: unknown[][] = [];
     const rules: unknown[][] = [];
     const deltas = new RollupDeltas();
     for (const e of batch) {
-      const { row, facts } = decisionRow(e, now);
-      rows.push(row);
+      rows.push(e.row);
+      const facts = rowFacts(e.row);
       deltas.add(facts, 1);
-      if (e.rec.type === 'check' && e.rec.ruleIds) for (const id of e.rec.ruleIds.slice(0, 100)) rules.push([String(id), facts.ts, e.rec.id]);
+      if (e.ruleIds) for (const id of e.ruleIds) rules.push([id, facts.ts, e.row[0]]);
     }
     const pg = this.kind === 'postgres';
     const steps: SqlStep[] = [{ insert: this.t.decisions, columns: DECISION_COLUMNS, rows, tail: 'ON CONFLICT (id) DO NOTHING', types: pg ? DECISION_TYPES : undefined }];

@@ -3,7 +3,7 @@ import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { parseFilter, parseIpRange, parseStatsQuery, ipToHex } from '../../../src/decisions/query.js';
 import type { DecisionRecord } from '../../../src/decisions/record.js';
 import type { SqlExecutor } from '../../../src/decisions/sql/executor.js';
-import { DECISION_COLUMNS, DECISION_TYPES, decisionRow } from '../../../src/decisions/sql/rows.js';
+import { DECISION_COLUMNS, DECISION_TYPES, encodeRecord } from '../../../src/decisions/sql/rows.js';
 import type { SqlDecisionStore } from '../../../src/decisions/sql/sql-store.js';
 import { LATEST_VERSION, migrations, versionTableDdl, type TableNames } from '../../../src/decisions/sql/tables.js';
 import { exactQuantile, makeRecords, recTs } from './fixtures.js';
@@ -12,7 +12,7 @@ const N = 20_000;
 const DAY = 86_400_000;
 
 function encode(recs: DecisionRecord[]) {
-  return recs.map((rec) => ({ rec, json: JSON.stringify(rec) }));
+  return recs.map((rec) => encodeRecord(rec, JSON.stringify(rec)));
 }
 
 function newestFirst(recs: DecisionRecord[], limit: number): string[] {
@@ -206,7 +206,7 @@ export function migrationContract(name: string, f: MigrationFixture): void {
       const rec = makeRecords({ n: 1, start: Date.now() - 1000, end: Date.now() })[0]!;
       const ex = await f.executor();
       try {
-        const row = decisionRow({ rec, json: JSON.stringify(rec) }, Date.now()).row;
+        const { row } = encodeRecord(rec, JSON.stringify(rec));
         await ex.batch([
           ...f.setup.map((sql) => ({ sql })),
           { sql: versionTableDdl(t, ex.dialect) },

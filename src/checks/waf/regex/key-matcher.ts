@@ -13,23 +13,32 @@ export interface KeyTest {
 /** A word with an optional `^`, and trailing `.*` or `c*` parts that cannot decide whether a key matches. */
 const SIMPLE = /^(\^?)([A-Za-z0-9_-]+?)(?:\.\*|[A-Za-z0-9_-]\*)*$/;
 
-function startsWithFolded(key: string, lowerWord: string): boolean {
-  if (key.length < lowerWord.length) return false;
+/** True when `lowerWord` occurs in `key` at `at`, folding ASCII letters only (as the byte regex would). */
+function foldedAt(key: string, lowerWord: string, at: number): boolean {
   for (let i = 0; i < lowerWord.length; i++) {
-    let c = key.charCodeAt(i);
+    let c = key.charCodeAt(at + i);
     if (c >= 0x41 && c <= 0x5a) c += 0x20;
     if (c !== lowerWord.charCodeAt(i)) return false;
   }
   return true;
 }
 
+function startsWithFolded(key: string, lowerWord: string): boolean {
+  return key.length >= lowerWord.length && foldedAt(key, lowerWord, 0);
+}
+
+function includesFolded(key: string, lowerWord: string): boolean {
+  for (let at = 0; at + lowerWord.length <= key.length; at++) if (foldedAt(key, lowerWord, at)) return true;
+  return false;
+}
+
 export function compileKeyMatcher(pattern: string): KeyTest {
   const m = SIMPLE.exec(pattern);
   if (m) {
+    // Folding ASCII only: String.toLowerCase would also turn some non-ASCII letters into ASCII ones (the Kelvin
+    // sign into k), matching keys the regex does not.
     const word = m[2]!.toLowerCase();
-    // toLowerCase also folds Latin-1 letters, but never into ASCII, so an ASCII word matches as it would in
-    // an ASCII-only case-insensitive regex.
-    return m[1] ? { test: (key) => startsWithFolded(key, word) } : { test: (key) => key.toLowerCase().includes(word) };
+    return m[1] ? { test: (key) => startsWithFolded(key, word) } : { test: (key) => includesFolded(key, word) };
   }
   return compileByteRegex(`(?i)${pattern}`);
 }

@@ -79,11 +79,13 @@ describe('required literal sets', () => {
 
 describe('key selector matchers', () => {
   it('answers plain-word selectors exactly as the case-insensitive byte regex does', () => {
-    const patterns = ['^header_name_920450_', '__utm', 'MULTIPART_HEADERS_CONTENT_TYPES_*', 'rfi_parameter_.*', '^_pk_ref', '^pbjs-\\w+$', 'a.b'];
+    const patterns = ['^header_name_920450_', '__utm', 'MULTIPART_HEADERS_CONTENT_TYPES_*', 'rfi_parameter_.*', '^_pk_ref', '^pbjs-\\w+$', 'a.b', 'token', '^key'];
     const keys = [
       'header_name_920450_host', 'HEADER_NAME_920450_X', 'x_header_name_920450_', 'header_name_92045', '__UTMz', 'a__utm',
       'multipart_headers_content_types', 'MULTIPART_HEADERS_CONTENT_TYPES_x', 'multipart_headers_content_type', 'rfi_parameter_',
       'RFI_PARAMETER_1', '_pk_ref.1', '_PK_REFx', 'pbjs-abc', 'axb', 'a.b', '\xc0__utm', '__\xdctm', '',
+      // The Kelvin sign lower-cases to an ASCII k in JavaScript, but is no k to the byte regex.
+      'to\u212aen', 'TOKEN', '\u212aey', 'KEY_1',
     ];
     for (const p of patterns) {
       const fast = compileKeyMatcher(p);

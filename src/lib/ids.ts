@@ -1,6 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 
 const pool = Buffer.alloc(16 * 256);
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 let poolOffset = pool.length;
 
 /**
@@ -12,10 +13,11 @@ export function newDecisionId(now: number = Date.now()): string {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  const b = pool.subarray(poolOffset, poolOffset + 16);
+  const o = poolOffset;
   poolOffset += 16;
   const hex = now.toString(16).padStart(12, '0');
-  const r = b.toString('hex');
-  const variant = ((b[8]! & 0x3f) | 0x80).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${r.slice(1, 4)}-${variant}${r.slice(18, 20)}-${r.slice(20, 32)}`;
+  const p = pool;
+  // Version 7 in the high nibble of byte 6, variant 10 in the high bits of byte 8.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${HEX[p[o + 6]!]!.slice(1)}${HEX[p[o + 7]!]}-${HEX[(p[o + 8]! & 0x3f) | 0x80]}${HEX[p[o + 9]!]}-` +
+    `${HEX[p[o + 10]!]}${HEX[p[o + 11]!]}${HEX[p[o + 12]!]}${HEX[p[o + 13]!]}${HEX[p[o + 14]!]}${HEX[p[o + 15]!]}`;
 }

@@ -44,6 +44,9 @@ export type BuildResult = { ok: true; req: AuthzRequest } | { ok: false; code: E
 // Header names are tokens (RFC 9110) or HTTP/2 pseudo-headers; values exclude CR, LF and NUL.
 const HEADER_NAME = /^:?[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 const BAD_VALUE = /[\r\n\0]/;
+// Header names repeat from request to request: a name once found valid and lower-case is not tested again.
+const validNames = new Set<string>();
+const MAX_VALID_NAMES = 2048;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function headerValue(v: string | Buffer): string | undefined {
@@ -69,12 +72,16 @@ export function buildRequest(input: RequestInput, resolveClientIp: ClientIpResol
   }
   let total = 0;
   for (const [rawName, rawValue] of entries) {
-    const name = rawName.toLowerCase();
+    const known = validNames.has(rawName);
+    const name = known ? rawName : rawName.toLowerCase();
     const size = name.length + (typeof rawValue === 'string' ? rawValue.length : rawValue.byteLength);
     if (size > limits.maxHeaderBytes) return { ok: false, code: 'request.header_too_large', reason: `header ${name.slice(0, 64)} is ${size} bytes` };
     total += size;
     if (total > limits.maxTotalHeaderBytes) return { ok: false, code: 'request.header_too_large', reason: `headers exceed ${limits.maxTotalHeaderBytes} bytes` };
-    if (!HEADER_NAME.test(name)) return { ok: false, code: 'request.bad_header', reason: 'invalid header name' };
+    if (!known) {
+      if (!HEADER_NAME.test(name)) return { ok: false, code: 'request.bad_header', reason: 'invalid header name' };
+      if (name === rawName && validNames.size < MAX_VALID_NAMES) validNames.add(name);
+    }
     const value = headerValue(rawValue);
     if (value === undefined) return { ok: false, code: 'request.bad_header', reason: `header ${name} is not valid UTF-8` };
     if (BAD_VALUE.test(value)) return { ok: false, code: 'request.bad_header', reason: `header ${name} has a control character` };

@@ -6,6 +6,10 @@
 export type NormalizedPath = { ok: true; path: string } | { ok: false; reason: string };
 
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
+// Already normal (the usual case): `/`-separated segments that are not empty, do not start with a dot and hold no
+// escape, backslash, space or control character, with at most one trailing slash. Each repetition starts at a
+// slash, so the pattern cannot backtrack.
+const CANONICAL = /^(?:\/[^/%\\\x00-\x20\x7f.][^/%\\\x00-\x20\x7f]*)*\/?$/;
 
 function hexValue(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -20,6 +24,7 @@ function hexValue(c: number): number {
  * `\`, NUL, raw backslashes, control characters, invalid escapes, and `..` above the root.
  */
 export function normalizePath(raw: string): NormalizedPath {
+  if (raw.length > 0 && CANONICAL.test(raw)) return { ok: true, path: raw };
   if (raw.length === 0 || raw.charCodeAt(0) !== 47 /* / */) return { ok: false, reason: 'path must start with /' };
   let decoded = '';
   for (let i = 0; i < raw.length; i++) {

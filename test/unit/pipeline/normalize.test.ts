@@ -12,12 +12,33 @@ describe('normalizePath', () => {
     ['/a/%2e%2e/c', '/c'],
     ['/a/%41%e9', '/a/A%E9'],
     ['/', '/'],
+    ['/.well-known/jwks.json', '/.well-known/jwks.json'],
+    ['/a/.b/..c/...', '/a/.b/..c/...'],
+    ['/a/.', '/a/'],
+    ['/a/b/..', '/a/'],
+    ['/a/b//', '/a/b/'],
+    ['/caf\u00e9/~x-y_z', '/caf\u00e9/~x-y_z'],
   ])('%s -> %s', (raw, want) => {
     expect(normalizePath(raw)).toEqual({ ok: true, path: want });
   });
 
-  it.each(['api', '/a%2fb', '/a%5Cb', '/a%00', '/a%zz', '/a%4', '/..', '/a/../../b', '/a b', '/a\\b', '/a\u0001'])('refuses %j', (raw) => {
+  it.each(['', 'api', 'a/b', '/a%2fb', '/a%5Cb', '/a%00', '/a%zz', '/a%4', '/..', '/a/../../b', '/a b', '/a\\b', '/a\u0001'])('refuses %j', (raw) => {
     expect(normalizePath(raw).ok).toBe(false);
+  });
+});
+
+describe('normalizePath on paths already normal', () => {
+  it('returns them unchanged, as the full normalization would', () => {
+    // Built from parts the full algorithm leaves alone; dot segments, escapes and doubled slashes take the long way.
+    const parts = ['a', 'users', '42', 'x.y', 'caf\u00e9', '~t', 'A-Z_'];
+    for (let i = 0; i < 500; i++) {
+      const n = 1 + (i % 5);
+      let p = '';
+      for (let k = 0; k < n; k++) p += `/${parts[(i * 7 + k * 3) % parts.length]}`;
+      if (i % 3 === 0) p += '/';
+      expect(normalizePath(p)).toEqual({ ok: true, path: p });
+      expect(normalizePath(`${p}/./`)).toEqual({ ok: true, path: p.endsWith('/') ? p : `${p}/` });
+    }
   });
 });
 

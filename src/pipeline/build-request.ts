@@ -58,37 +58,61 @@ function headerValue(v: string | Buffer): string | undefined {
   }
 }
 
+interface HeaderAcc {
+  readonly headers: Record<string, string>;
+  list: Array<readonly [string, string]> | undefined;
+  total: number;
+}
+
+function tooMany(n: number, limits: RequestLimits): BuildResult {
+  return { ok: false, code: 'request.too_many_headers', reason: `${n} headers, limit ${limits.maxHeaders}` };
+}
+
+/** Validates one header and merges it into `acc`; returns the refusal, if any. */
+function addHeader(acc: HeaderAcc, rawName: string, rawValue: string | Buffer, limits: RequestLimits): BuildResult | undefined {
+  const known = validNames.has(rawName);
+  const name = known ? rawName : rawName.toLowerCase();
+  const size = name.length + (typeof rawValue === 'string' ? rawValue.length : rawValue.byteLength);
+  if (size > limits.maxHeaderBytes) return { ok: false, code: 'request.header_too_large', reason: `header ${name.slice(0, 64)} is ${size} bytes` };
+  acc.total += size;
+  if (acc.total > limits.maxTotalHeaderBytes) return { ok: false, code: 'request.header_too_large', reason: `headers exceed ${limits.maxTotalHeaderBytes} bytes` };
+  if (!known) {
+    if (!HEADER_NAME.test(name)) return { ok: false, code: 'request.bad_header', reason: 'invalid header name' };
+    if (name === rawName && validNames.size < MAX_VALID_NAMES) validNames.add(name);
+  }
+  const value = headerValue(rawValue);
+  if (value === undefined) return { ok: false, code: 'request.bad_header', reason: `header ${name} is not valid UTF-8` };
+  if (BAD_VALUE.test(value)) return { ok: false, code: 'request.bad_header', reason: `header ${name} has a control character` };
+  acc.list?.push([name, value]);
+  const prev = acc.headers[name];
+  acc.headers[name] = prev === undefined ? value : `${prev},${value}`;
+  return undefined;
+}
+
 export function buildRequest(input: RequestInput, resolveClientIp: ClientIpResolver, limits: RequestLimits = defaultRequestLimits): BuildResult {
   const method = input.method || '';
   if (!method) return { ok: false, code: 'request.malformed', reason: 'empty method' };
 
-  const headers: Record<string, string> = Object.create(null);
   // Only Envoy's raw header list keeps repeated headers apart; from the merged map the list is derived on demand.
-  const raw = Array.isArray(input.headers);
-  const headerList: Array<readonly [string, string]> | undefined = raw ? [] : undefined;
-  const entries: Array<[string, string | Buffer]> = Array.isArray(input.headers) ? input.headers : Object.entries(input.headers);
-  if (entries.length > limits.maxHeaders) {
-    return { ok: false, code: 'request.too_many_headers', reason: `${entries.length} headers, limit ${limits.maxHeaders}` };
-  }
-  let total = 0;
-  for (const [rawName, rawValue] of entries) {
-    const known = validNames.has(rawName);
-    const name = known ? rawName : rawName.toLowerCase();
-    const size = name.length + (typeof rawValue === 'string' ? rawValue.length : rawValue.byteLength);
-    if (size > limits.maxHeaderBytes) return { ok: false, code: 'request.header_too_large', reason: `header ${name.slice(0, 64)} is ${size} bytes` };
-    total += size;
-    if (total > limits.maxTotalHeaderBytes) return { ok: false, code: 'request.header_too_large', reason: `headers exceed ${limits.maxTotalHeaderBytes} bytes` };
-    if (!known) {
-      if (!HEADER_NAME.test(name)) return { ok: false, code: 'request.bad_header', reason: 'invalid header name' };
-      if (name === rawName && validNames.size < MAX_VALID_NAMES) validNames.add(name);
+  const acc: HeaderAcc = { headers: Object.create(null) as Record<string, string>, list: undefined, total: 0 };
+  if (Array.isArray(input.headers)) {
+    const raw = input.headers;
+    if (raw.length > limits.maxHeaders) return tooMany(raw.length, limits);
+    acc.list = [];
+    for (let i = 0; i < raw.length; i++) {
+      const bad = addHeader(acc, raw[i]![0], raw[i]![1], limits);
+      if (bad) return bad;
     }
-    const value = headerValue(rawValue);
-    if (value === undefined) return { ok: false, code: 'request.bad_header', reason: `header ${name} is not valid UTF-8` };
-    if (BAD_VALUE.test(value)) return { ok: false, code: 'request.bad_header', reason: `header ${name} has a control character` };
-    headerList?.push([name, value]);
-    const prev = headers[name];
-    headers[name] = prev === undefined ? value : `${prev},${value}`;
+  } else {
+    const map = input.headers;
+    const names = Object.keys(map);
+    if (names.length > limits.maxHeaders) return tooMany(names.length, limits);
+    for (let i = 0; i < names.length; i++) {
+      const bad = addHeader(acc, names[i]!, map[names[i]!]!, limits);
+      if (bad) return bad;
+    }
   }
+  const { headers, list: headerList } = acc;
 
   const rawPath = input.path || headers[':path'] || '';
   if (!rawPath) return { ok: false, code: 'request.malformed', reason: 'empty path' };

@@ -171,11 +171,13 @@ function resultOf(c: CompiledCheck, result: CheckResult['result'], ms: number, n
  * that is set is never also listed for removal (Envoy removes after it sets).
  */
 function finishAllow(policy: CompiledPolicy, req: AuthzRequest, v: Verdict, ctx: DecisionContext | undefined): void {
-  const remove = new Set(v.removeHeaders);
-  for (const h of policy.identityHeaders) if (!(h in v.setHeaders)) remove.add(h);
-  for (const h of Object.keys(v.setHeaders)) remove.delete(h);
-  for (const h of Object.keys(v.appendHeaders)) remove.delete(h);
-  v.removeHeaders = [...remove];
+  if (v.removeHeaders.length > 0 || policy.identityHeaders.length > 0) {
+    const remove = new Set(v.removeHeaders);
+    for (const h of policy.identityHeaders) if (!(h in v.setHeaders)) remove.add(h);
+    for (const h of Object.keys(v.setHeaders)) remove.delete(h);
+    for (const h of Object.keys(v.appendHeaders)) remove.delete(h);
+    v.removeHeaders = [...remove];
+  }
   v.metadata.decision_id = req.id;
   v.metadata.route = v.route;
   if (ctx?.identity) {

@@ -5,6 +5,7 @@
  * text reason or a WAF match excerpt is caught even when its name is not.
  */
 import type { AuthzRequest } from '../pipeline/types.js';
+import { decodeQueryComponent } from '../pipeline/normalize-path.js';
 import type { RedactSpec } from './config.js';
 import type { CheckDecisionRecord, DecisionRecord, RateLimitDecisionRecord } from './record.js';
 
@@ -30,6 +31,7 @@ const JWT_LIKE = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const PAIR = /([A-Za-z0-9_.\-[\]]{1,64})=([^&\s;,"'<>]*)/g;
 const JSON_FIELD = /"([^"\\]{1,64})"\s*:\s*(?:"(?:[^"\\]|\\.)*(?:"|$)|-?\d[\d.eE+-]*)/g;
 const MIN_SECRET_LENGTH = 4;
+const ENCODED = /[%+]/;
 const MAX_SECRETS = 64;
 const MAX_BODY_SCAN = 256 * 1024;
 
@@ -185,7 +187,15 @@ export function secretValuesOf(req: AuthzRequest, isSecretName: (n: string) => b
     if (sp > 0) add(v.slice(sp + 1));
   }
   if (req.headers.cookie !== undefined) for (const v of Object.values(req.cookies)) add(v);
-  if (req.rawQuery) for (const [name, values] of Object.entries(req.query)) if (isSecretName(name)) values.forEach(add);
+  // Straight from the raw query: only a parameter with a secret name has its value decoded.
+  if (req.rawQuery) {
+    for (const part of req.rawQuery.split('&')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) continue;
+      const rawName = part.slice(0, eq);
+      if (isSecretName(ENCODED.test(rawName) ? decodeQueryComponent(rawName) : rawName)) add(decodeQueryComponent(part.slice(eq + 1)));
+    }
+  }
   if (req.body && req.body.length > 0) {
     let done = false;
     if (req.body.length <= MAX_BODY_SCAN && !req.bodyPartial) {

@@ -24,7 +24,7 @@ export async function decide(policy: CompiledPolicy, input: RequestInput, opts: 
     const id = newDecisionId();
     const requestId = typeof input.headers === 'object' && !Array.isArray(input.headers) ? (input.headers['x-request-id'] ?? '') : '';
     const verdict = denyVerdict({ id, requestId: requestId.slice(0, 200) }, built.code, built.reason);
-    const latencyUs = Number(process.hrtime.bigint() - started) / 1000;
+    const latencyUs = Math.round(Number(process.hrtime.bigint() - started) / 100) / 10;
     const record: CheckDecisionRecord = {
       type: 'check', id, time: new Date().toISOString(), requestId: requestId.slice(0, 200), route: '',
       method: (input.method ?? '').slice(0, 32), host: '', path: '', clientIp: '', verdict: 'deny', status: verdict.status,
@@ -34,6 +34,6 @@ export async function decide(policy: CompiledPolicy, input: RequestInput, opts: 
   }
   const req = built.req;
   const verdict = await runPipeline(policy, req, opts);
-  const latencyUs = Number(process.hrtime.bigint() - started) / 1000;
+  const latencyUs = Math.round(Number(process.hrtime.bigint() - started) / 100) / 10;
   return { verdict, req, record: toCheckRecord(req, verdict, latencyUs) };
 }

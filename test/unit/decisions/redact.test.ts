@@ -92,3 +92,14 @@ describe('secrets of partial bodies', () => {
     expect(r.secretsOf(form)).toEqual(expect.arrayContaining(['s%2Fcr3t+v', 's/cr3t v']));
   });
 });
+
+describe('secrets of query parameters', () => {
+  it('takes the decoded values of secret-named parameters, names decoded too, and nothing else', () => {
+    const r = compileRedactor({ queryParams: ['ssn'] });
+    const req = makeRequest({ method: 'GET', path: '/p?%74oken=abcd1234&api+key=k%2Fey5x&x=public-value&password&ssn=123-45-6789&&=orphan&Access_Token=a+b+c+d', headers: {} });
+    const secrets = r.secretsOf(req);
+    expect(secrets).toEqual(expect.arrayContaining(['abcd1234', 'k/ey5x', '123-45-6789', 'a b c d']));
+    expect(secrets).not.toContain('public-value');
+    expect(secrets).not.toContain('orphan');
+  });
+});

@@ -8,6 +8,7 @@ import { buildRuleSet } from '../../src/checks/waf/ruleset.js';
 import { runWaf } from '../../src/checks/waf/engine/waf-engine.js';
 import type { WafInput } from '../../src/checks/waf/engine/input.js';
 import { matchedNotes } from '../../src/checks/waf/index.js';
+import { jsonBody } from './scenarios/waf.js';
 
 const crsDir = process.env.PORTCULLIS_CRS_DIR;
 if (!crsDir) {
@@ -44,18 +45,6 @@ function input(method: string, uri: string, headers: Array<[string, string]>, bo
     method, uri, protocol: 'HTTP/1.1', headers, body, bodyPartial: false,
     remoteAddr: '203.0.113.7', remotePort: 51234, serverAddr: '10.0.0.5', serverPort: 8443, uniqueId: '1234567890',
   };
-}
-
-function jsonBody(i: number): string {
-  const doc = {
-    email: `user${i}@example.com`,
-    name: `Ann Example ${i}`,
-    address: { street: '1 Example Street', city: 'Oslo', zip: '0150', country: 'NO' },
-    tags: ['early-adopter', 'beta', 'newsletter'],
-    bio: '',
-  };
-  doc.bio = 'I like hiking, reading and long walks by the fjord. '.repeat(60).slice(0, 2048 - JSON.stringify(doc).length);
-  return JSON.stringify(doc);
 }
 
 const requests: Array<{ key: string; name: string; make(i: number): WafInput }> = [

@@ -24,7 +24,8 @@ const browserHeaders = {
   'accept-language': 'en-US,en;q=0.9',
 };
 
-function jsonBody(i: number): string {
+/** The 2 KiB benign JSON body of the waf-crs-pl1-json-2k scenario (also used by waf-engine-cost.ts). */
+export function jsonBody(i: number): string {
   const doc = {
     email: `user${i}@example.com`,
     name: `Ann Example ${i}`,

@@ -1,8 +1,9 @@
 /**
- * The decision recorder: `record()` redacts and serializes a record at once, so the request and the record's
- * objects die young, and queues its text; batches are written to every sink from a timer or setImmediate, one
- * batch in flight at a time. The queue is bounded: what does not fit is dropped and counted (metric, stats,
- * readiness detail), never waited for.
+ * The decision recorder: `record()` is an array push on the request path. Right after (setImmediate, once the
+ * answers of the current turn are on their way) the new records are redacted, serialized and turned into rows,
+ * so requests and record objects die young and only flat values wait. Batches are written to every sink from a
+ * timer or setImmediate, one batch in flight at a time. The queue is bounded: what does not fit is dropped and
+ * counted (metric, stats, readiness detail), never waited for.
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -83,6 +84,9 @@ export async function createDecisionRecorder(spec: unknown, opts: RecorderOption
 }
 
 class Recorder implements DecisionRecorder {
+  /** Records not yet encoded, each followed by its request (or undefined). */
+  private fresh: Array<DecisionRecord | AuthzRequest | undefined> = [];
+  private encoding: NodeJS.Immediate | undefined;
   private queue: EncodedRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -110,10 +114,22 @@ class Recorder implements DecisionRecorder {
   record(rec: DecisionRecord, source?: AuthzRequest): void {
     if (this.closed) return this.drop('closed', 1);
     if (this.sinks.length === 0) return;
-    if (this.queue.length >= this.cfg.queue.max) return this.drop('queue_full', 1);
-    const encoded = this.encode(rec, source);
-    if (!encoded) return;
-    this.queue.push(encoded);
+    if (this.queue.length + this.fresh.length / 2 >= this.cfg.queue.max) return this.drop('queue_full', 1);
+    this.fresh.push(rec, source);
+    this.encoding ??= setImmediate(this.encodeFresh);
+  }
+
+  /** Encodes the records of this turn into the queue and schedules their write. */
+  private readonly encodeFresh = (): void => {
+    if (this.encoding) clearImmediate(this.encoding);
+    this.encoding = undefined;
+    const fresh = this.fresh;
+    this.fresh = [];
+    for (let i = 0; i < fresh.length; i += 2) {
+      const encoded = this.encode(fresh[i] as DecisionRecord, fresh[i + 1] as AuthzRequest | undefined);
+      if (encoded) this.queue.push(encoded);
+    }
+    if (this.queue.length === 0) return;
     if (this.queue.length >= this.cfg.queue.batch) {
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;
@@ -211,6 +227,7 @@ class Recorder implements DecisionRecorder {
   }
 
   async flush(): Promise<void> {
+    this.encodeFresh();
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -240,6 +257,6 @@ class Recorder implements DecisionRecorder {
 
   stats(): RecorderStats {
     const dropped = Object.values(this.droppedBy).reduce((a, b) => a + b, 0);
-    return { queued: this.queue.length, dropped, written: this.written, droppedBy: { ...this.droppedBy } };
+    return { queued: this.queue.length + this.fresh.length / 2, dropped, written: this.written, droppedBy: { ...this.droppedBy } };
   }
 }

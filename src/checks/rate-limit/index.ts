@@ -25,7 +25,6 @@ export interface RateLimitCheckSpec {
   hideClientHeaders?: boolean;
 }
 
-
 interface Window {
   name: WindowName;
   limit: number;

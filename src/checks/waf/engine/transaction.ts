@@ -84,6 +84,10 @@ export class Transaction {
   /** Per multiMatch chain: value to the values tried (before and after each step). */
   readonly candidateValues: Array<Map<string, readonly string[]> | undefined> = [];
   private lowerCache = new Map<string, string>();
+  /** Scans by the value as given (the common repeat: one value, many regexes). */
+  private scanCache = new Map<string, LiteralScan>();
+  /** Scans by lower-cased text: transformation chains that differ only in case share one scan. */
+  private scanByLower = new Map<string, LiteralScan>();
   /** Values of variables that depend only on the request as received, by the variable's slot. */
   readonly requestVars: Array<readonly Entry[] | undefined> = [];
 
@@ -102,11 +106,6 @@ export class Transaction {
     this.requestBodyAccess = requestBodyAccess;
     this.argsLimit = argsLimit;
   }
-
-  /** Scans by the value as given (the common repeat: one value, many regexes). */
-  private scanCache = new Map<string, LiteralScan>();
-  /** Scans by lower-cased text: transformation chains that differ only in case share one scan. */
-  private scanByLower = new Map<string, LiteralScan>();
 
   /** The value scanned once for every regex's required literals (cached for the transaction). */
   literals(s: string): LiteralScan {

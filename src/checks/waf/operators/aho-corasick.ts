@@ -112,16 +112,4 @@ export class AhoCorasick {
     }
     return bits;
   }
-
-  /** Adds the id of every phrase occurring in `lower` to `found` (with repeats). */
-  findAll(lower: string, found: number[]): void {
-    const { delta, classOf, width, outStart, outIds } = this;
-    let s = 0;
-    for (let i = 0; i < lower.length; i++) {
-      s = delta[s * width + classOf[lower.charCodeAt(i) & 0xff]!]!;
-      const a = outStart[s]!;
-      const b = outStart[s + 1]!;
-      for (let k = a; k < b; k++) found.push(outIds[k]!);
-    }
-  }
 }

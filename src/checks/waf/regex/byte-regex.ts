@@ -18,12 +18,12 @@ import { literalIndex } from './literal-index.js';
 /** Inputs up to this length may run on V8 for every V8-eligible pattern. */
 export const V8_MAX_INPUT = 128;
 /**
- * Probe stages: a pattern may run on V8 for inputs up to `len` bytes when every probe of that length finishes
- * within `budgetMs`. Longer stages were tried and dropped: probes cannot find every slow input shape (CRS
- * 941340, `["'][ ]*(?:[^a-z0-9~_:' ]|in).+?[.].+?=`, passed 4 KiB probes yet took 150 ms on a 2 KiB test
- * body), while at 128 bytes even a cubic pattern (942251) stays under half a millisecond.
+ * A pattern may run on V8 (for inputs up to V8_MAX_INPUT bytes) when every probe of that length finishes within
+ * this budget. Longer windows were tried and dropped: probes cannot find every slow input shape (CRS 941340,
+ * `["'][ ]*(?:[^a-z0-9~_:' ]|in).+?[.].+?=`, passed 4 KiB probes yet took 150 ms on a 2 KiB test body), while at
+ * 128 bytes even a cubic pattern (942251) stays under half a millisecond.
  */
-const PROBE_STAGES = [{ len: V8_MAX_INPUT, budgetMs: 0.3 }];
+const PROBE_BUDGET_MS = 0.3;
 const PROBE_CHARS = [' ', 'a', '0', '/', '<', '%', '.', "'", '-', '\n', '\\', '(', '\t', 'a ', '0 ', '; '];
 
 export interface ByteRegex {
@@ -53,29 +53,19 @@ export interface RegexOptions {
   allowV8?: boolean;
 }
 
-function probeOk(re: RegExp, literals: readonly string[] | undefined, len: number, budgetMs: number): boolean {
+function probeOk(re: RegExp, literals: readonly string[] | undefined): boolean {
   const prefixes = literals && literals.length > 0 ? ['', literals[0]!] : [''];
   for (const prefix of prefixes) {
     for (const ch of PROBE_CHARS) {
-      const body = ch.repeat(Math.ceil((len - prefix.length) / ch.length)).slice(0, len - prefix.length - 1);
+      const body = ch.repeat(Math.ceil((V8_MAX_INPUT - prefix.length) / ch.length)).slice(0, V8_MAX_INPUT - prefix.length - 1);
       for (const input of [prefix + body + '\x00', body + prefix]) {
         const t0 = performance.now();
         re.test(input);
-        if (performance.now() - t0 > budgetMs) return false;
+        if (performance.now() - t0 > PROBE_BUDGET_MS) return false;
       }
     }
   }
   return true;
-}
-
-/** The longest input V8 may run this pattern on (0: never). */
-function v8Limit(re: RegExp, literals: readonly string[] | undefined): number {
-  let limit = 0;
-  for (const stage of PROBE_STAGES) {
-    if (!probeOk(re, literals, stage.len, stage.budgetMs)) break;
-    limit = stage.len;
-  }
-  return limit;
 }
 
 function setPasses(literals: readonly string[], ids: readonly number[], input: string, scan: LiteralScan | undefined): boolean {
@@ -131,7 +121,7 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
   if (options.allowV8 !== false && !hasNestedAmbiguity(node)) {
     try {
       const candidate = new RegExp(text, multiline ? 'sm' : 's');
-      v8Max = v8Limit(candidate, literals);
+      v8Max = probeOk(candidate, literals) ? V8_MAX_INPUT : 0;
       if (v8Max > 0) v8 = candidate;
     } catch {
       v8 = undefined;

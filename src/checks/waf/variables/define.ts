@@ -2,10 +2,10 @@
 import type { Transaction } from '../engine/transaction.js';
 import type { Entry, VariableDef } from '../engine/types.js';
 
-const NONE: readonly Entry[] = [];
+export const EMPTY: readonly Entry[] = [];
 
 function scalarEntries(v: string | number | undefined): readonly Entry[] {
-  return v === undefined ? NONE : [{ key: '', value: typeof v === 'number' ? String(v) : v }];
+  return v === undefined ? EMPTY : [{ key: '', value: typeof v === 'number' ? String(v) : v }];
 }
 
 export function scalar(name: string, get: (tx: Transaction) => string | number | undefined): VariableDef {
@@ -56,13 +56,13 @@ export function collection(name: string, get: (tx: Transaction) => readonly Entr
     get,
     getKey(tx, lkey) {
       const all = get(tx);
-      if (all.length === 0) return NONE;
+      if (all.length === 0) return EMPTY;
       if (all.length < 4) {
         let out: Entry[] | undefined;
         for (const e of all) if (e.key.length === lkey.length && e.key.toLowerCase() === lkey) (out ??= []).push(e);
-        return out ?? NONE;
+        return out ?? EMPTY;
       }
-      return keyIndex(all).get(lkey) ?? NONE;
+      return keyIndex(all).get(lkey) ?? EMPTY;
     },
   };
 }
@@ -73,7 +73,7 @@ export function names(name: string, get: (tx: Transaction) => readonly Entry[]):
   const built = new WeakMap<readonly Entry[], readonly Entry[]>();
   return collection(name, (tx) => {
     const all = get(tx);
-    if (all.length === 0) return NONE;
+    if (all.length === 0) return EMPTY;
     let out = built.get(all);
     if (!out) {
       out = all.map((e) => ({ key: e.key, value: e.key }));
@@ -83,4 +83,3 @@ export function names(name: string, get: (tx: Transaction) => readonly Entry[]):
   });
 }
 
-export const EMPTY: readonly Entry[] = [];

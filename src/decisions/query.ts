@@ -3,6 +3,7 @@
  * from command-line flags (CLI, which turns its flags into the same parameters).
  */
 import ipaddr from 'ipaddr.js';
+import { CANONICAL_IPV4 } from '../pipeline/client-ip.js';
 
 /** An address range as 32 hex digits (IPv6, IPv4 mapped to ::ffff:0:0/96), inclusive at both ends. */
 export interface IpRange {
@@ -57,12 +58,11 @@ const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[
 /** `15m` (before now), an ISO 8601 time, or `now`; undefined outside the years 1970-9999. */
 export function parseTime(value: string, now: number): number | undefined {
   const v = value.trim();
+  const d = DURATION.exec(v);
   let t: number | undefined;
   if (v === 'now') t = now;
-  else if (DURATION.test(v)) {
-    const d = DURATION.exec(v)!;
-    t = now - Number(d[1]) * DURATION_MS[d[2]!]!;
-  } else if (ISO.test(v)) t = Date.parse(v.replace(' ', 'T'));
+  else if (d) t = now - Number(d[1]) * DURATION_MS[d[2]!]!;
+  else if (ISO.test(v)) t = Date.parse(v.replace(' ', 'T'));
   return t !== undefined && Number.isFinite(t) && t >= 0 && t <= MAX_TIME ? t : undefined;
 }
 
@@ -71,15 +71,9 @@ const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
 /** Dotted IPv4 to 8 hex digits; strict (no leading zeros, which some parsers read as octal). */
 function v4Hex(s: string): string | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
+  if (!CANONICAL_IPV4.test(s)) return undefined;
   let out = '';
-  for (const p of parts) {
-    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out += n.toString(16).padStart(2, '0');
-  }
+  for (const p of s.split('.')) out += Number(p).toString(16).padStart(2, '0');
   return out;
 }
 

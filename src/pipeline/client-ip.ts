@@ -9,7 +9,7 @@ export type ClientIpConfig =
   | { from: 'xff'; trustedHops: number; trustedProxies?: string[] };
 
 // A dotted quad in canonical form (no leading zeros, each part <= 255): the common case, taken as is.
-const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+export const CANONICAL_IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 /** Canonical text of an address, with IPv4-mapped IPv6 (`::ffff:10.0.0.1`) turned into IPv4; "" if invalid. */
 export function canonicalIp(text: string): string {

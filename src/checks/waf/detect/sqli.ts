@@ -72,6 +72,9 @@ function fingerprint(tokens: SqlToken[], from: number, to: number): string {
 
 const COMPARISONS = new Set(['=', '==', '!=', '<>', '<', '>', '<=', '>=', '<=>', 'like', 'rlike', 'regexp', 'glob', 'similar', 'sounds', 'is', 'in', 'between', 'match']);
 
+/** Keywords that start a value where an operand is expected: a subquery, EXISTS, a CASE expression. */
+const EXPRESSION_KEYWORDS = new Set(['select', 'exists', 'case']);
+
 const kindAt = (t: SqlToken[], i: number): string => t[i]?.kind ?? '';
 const valueAt = (t: SqlToken[], i: number): string => t[i]?.value ?? '';
 
@@ -137,7 +140,7 @@ function isCondition(t: SqlToken[], i: number, allowLoneValue: boolean): boolean
       if (after === undefined) return t[i]!.kind !== 'n';
       // `x is null`, `x is not 1`; prose has `it is totally ...`.
       if (t[j]!.value === 'is') return after.kind === 'v' || after.value === 'not';
-      if (after.kind === 'k') return after.value === 'select' || after.value === 'exists' || after.value === 'case';
+      if (after.kind === 'k') return EXPRESSION_KEYWORDS.has(after.value);
       return isValue(after) || after.kind === 'f' || after.kind === '(' || isUnaryOp(after);
     }
     if (allowLoneValue && t[i]!.kind !== 'n' && (isEnd(t, j) || kindAt(t, j) === 'L')) return true;
@@ -197,7 +200,7 @@ function judgeContinuation(t: SqlToken[], i: number, afterString: boolean): numb
         const next = t[i + 1];
         if (next === undefined) return -1;
         if (next.kind === 'f' || next.kind === '(' || isUnaryOp(next)) return i + 2;
-        if (next.kind === 'k' && (next.value === 'select' || next.value === 'case' || next.value === 'exists')) return i + 2;
+        if (next.kind === 'k' && EXPRESSION_KEYWORDS.has(next.value)) return i + 2;
         if (!isValue(next)) return -1;
         if (COMPARISONS.has(tok.value)) return i + 2;
         // Arithmetic between a string and a plain value (`a "-" character`) is common in prose; it is an

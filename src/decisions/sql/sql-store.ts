@@ -195,11 +195,7 @@ export class SqlDecisionStore implements DecisionStore {
         `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${w.sql} GROUP BY ${col}`,
         w.params,
       );
-      for (const r of counts) {
-        const denied = Number(r.denied);
-        groups.add({ ...r, verdict: 'deny' }, denied);
-        groups.add({ ...r, verdict: 'allow' }, Number(r.n) - denied);
-      }
+      for (const r of counts) groups.addCounts(r, Number(r.n) - Number(r.denied), Number(r.denied));
       const top = groups.top(q.limit);
       const values = top.map((g) => g.raw[0]).filter((v) => v !== null && v !== undefined);
       const nullGroup = top.some((g) => g.raw[0] === null || g.raw[0] === undefined);

@@ -39,6 +39,13 @@ export class Groups {
     if (latb !== undefined) g.hist[latb] = g.hist[latb]! + n;
   }
 
+  /** Allowed and denied decisions of the row's group, counted together. */
+  addCounts(row: Record<string, unknown>, allow: number, deny: number): void {
+    const g = this.get(row);
+    g.allow += allow;
+    g.deny += deny;
+  }
+
   addHist(row: Record<string, unknown>, latb: number, n: number): void {
     const g = this.get(row);
     g.hist[latb] = g.hist[latb]! + n;

@@ -186,29 +186,56 @@ export class SqlDecisionStore implements DecisionStore {
       total = groups.collapse();
     } else if (dims.length === 1) {
       // One group per principal or address: count them all, but build latency histograms only for the groups
-      // returned, and take the total's from the rollups when the filters allow.
+      // returned, and take the total's from the rollups when the filters allow. Records without a value (no
+      // principal, no address) are not in the principal index: their group is the total minus the others.
       const dim = dims[0]!;
       const col = rawDim(dim);
       const w = this.where(q);
-      // Grouped by the one column, so the covering index streams the groups in order.
-      const counts = await this.ex.all<Record<string, unknown>>(
-        `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${w.sql} GROUP BY ${col}`,
-        w.params,
-      );
-      for (const r of counts) groups.addCounts(r, Number(r.n) - Number(r.denied), Number(r.denied));
-      const top = groups.top(q.limit);
-      const values = top.map((g) => g.raw[0]).filter((v) => v !== null && v !== undefined);
-      const nullGroup = top.some((g) => g.raw[0] === null || g.raw[0] === undefined);
-      if (values.length > 0 || nullGroup) {
-        const inList = [values.length > 0 ? `${col} IN (${values.map(() => '?').join(', ')})` : '', nullGroup ? `${col} IS NULL` : ''].filter(Boolean).join(' OR ');
-        const rows = await this.ex.all<Record<string, unknown>>(
-          `SELECT ${col} AS ${alias(dim)}, d.verdict AS verdict, d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql ? `${w.sql} AND` : 'WHERE'} (${inList}) GROUP BY ${col}, d.verdict, d.latb`,
-          [...w.params, ...values],
-        );
-        for (const r of rows) groups.addHist(r, Number(r.latb), Number(r.n));
-      }
+      const known = `${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} IS NOT NULL`;
       total = new Groups([]);
-      await this.aggregate(q, [], total, rollupFilters);
+      // Grouped by the one column, so the covering index streams the groups in order.
+      const [counts] = await Promise.all([
+        this.ex.all<Record<string, unknown>>(
+          `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${known} GROUP BY ${col}`,
+          w.params,
+        ),
+        this.aggregate(q, [], total, rollupFilters),
+      ]);
+      const all = total.sole();
+      let allow = all.allow;
+      let deny = all.deny;
+      for (const r of counts) {
+        const n = Number(r.n);
+        const denied = Number(r.denied);
+        groups.addCounts(r, n - denied, denied);
+        allow -= n - denied;
+        deny -= denied;
+      }
+      if (allow + deny > 0) groups.addCounts({}, allow, deny);
+      const top = groups.top(q.limit);
+      const values = top.map((g) => g.raw[0]).filter((v) => v !== null);
+      const hists: Array<Promise<unknown>> = [];
+      if (values.length > 0) {
+        hists.push(
+          this.ex
+            .all<Record<string, unknown>>(
+              `SELECT ${col} AS ${alias(dim)}, d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${known} AND ${col} IN (${values.map(() => '?').join(', ')}) GROUP BY ${col}, d.latb`,
+              [...w.params, ...values],
+            )
+            .then((rows) => rows.forEach((r) => groups.addHist(r, Number(r.latb), Number(r.n)))),
+        );
+      }
+      if (top.some((g) => g.raw[0] === null)) {
+        // The valueless group's histogram: the total's less that of every record with a value (one index scan).
+        hists.push(
+          this.ex.all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${known} GROUP BY d.latb`, w.params).then((rows) => {
+            const rest = new Array<number>(HIST_BUCKETS).fill(0);
+            for (const r of rows) rest[Number(r.latb)] = Number(r.n);
+            all.hist.forEach((n, latb) => groups.addHist({}, latb, n - rest[latb]!));
+          }),
+        );
+      }
+      await Promise.all(hists);
     } else {
       await this.aggregate(q, dims, groups, false);
       total = groups.collapse();

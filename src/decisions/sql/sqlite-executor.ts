@@ -52,9 +52,13 @@ parentPort.on('message', (m) => {
 });
 `;
 
-// Checkpoint every 10,000 pages (40 MB) rather than SQLite's 1,000: index pages that many batches touch are copied
-// into the database once per checkpoint, not once per thousand pages; the WAL is truncated back to 64 MB after.
-const WAL_PRAGMAS = ['wal_autocheckpoint = 10000', 'journal_size_limit = 67108864'];
+// 16 KiB pages (a new file only; an existing store keeps its own): a batch's records fill a quarter as many table
+// pages, and each commit writes fewer of them; measured about 1.5 µs less per record than 4 KiB. It must be set
+// before the WAL is, while the file is still empty.
+const PAGE_PRAGMAS = ['page_size = 16384'];
+// Checkpoint every 2,500 pages (40 MB) rather than SQLite's 1,000: index pages that many batches touch are copied
+// into the database once per checkpoint, not once per few batches; the WAL is truncated back to 64 MB after.
+const WAL_PRAGMAS = ['wal_autocheckpoint = 2500', 'journal_size_limit = 67108864'];
 
 // Low enough that requests win the CPU, high enough that the writer keeps up when requests use all of it
 // (nice 10 weighs about a tenth of nice 0).
@@ -111,7 +115,7 @@ export class SqliteExecutor implements SqlExecutor {
     const ex = new SqliteExecutor();
     const pragmas = opts.readonly
       ? ['query_only = ON', 'cache_size = -32000']
-      : ['journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32000', 'temp_store = MEMORY', ...WAL_PRAGMAS];
+      : [...PAGE_PRAGMAS, 'journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32000', 'temp_store = MEMORY', ...WAL_PRAGMAS];
     try {
       await ex.call('open', { file, readonly: opts.readonly === true, busyTimeoutMs: opts.busyTimeoutMs ?? 2000, pragmas, nice: opts.readonly ? 0 : WRITER_NICE });
     } catch (err) {

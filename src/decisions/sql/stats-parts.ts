@@ -59,6 +59,11 @@ export class Groups {
     for (let i = 0; i < HIST_BUCKETS; i++) g.hist[i] = g.hist[i]! + Number(row[`h${i}`]);
   }
 
+  /** The one group of dimensionless Groups (created empty when nothing was added). */
+  sole(): Group {
+    return this.get({});
+  }
+
   /** The groups with the most decisions, largest first. */
   top(n: number): Group[] {
     return [...this.map.values()].sort((a, b) => b.allow + b.deny - (a.allow + a.deny)).slice(0, n);

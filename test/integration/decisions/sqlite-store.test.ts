@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,4 +20,29 @@ migrationContract('SQLite', {
   open: () => openSqliteStore(oldFile),
   indexQuery: [`SELECT name FROM sqlite_master WHERE type = 'index'`, []],
   cleanup: async () => rmSync(oldDir, { recursive: true, force: true }),
+});
+
+describe('SQLite file layout', () => {
+  const layoutDir = mkdtempSync(join(tmpdir(), 'portcullis-decisions-layout-'));
+  afterAll(() => rmSync(layoutDir, { recursive: true, force: true }));
+
+  it('creates a new store with 16 KiB pages in WAL mode, and keeps the page size of an existing file', async () => {
+    const fresh = join(layoutDir, 'fresh.db');
+    await (await openSqliteStore(fresh)).close();
+    const a = new Database(fresh, { readonly: true });
+    expect(a.pragma('page_size', { simple: true })).toBe(16384);
+    expect(a.pragma('journal_mode', { simple: true })).toBe('wal');
+    a.close();
+
+    const old = join(layoutDir, 'old.db');
+    const b = new Database(old);
+    b.pragma('page_size = 4096');
+    b.exec('CREATE TABLE unrelated (x INTEGER)');
+    b.close();
+    await (await openSqliteStore(old)).close();
+    const c = new Database(old, { readonly: true });
+    expect(c.pragma('page_size', { simple: true })).toBe(4096);
+    expect((c.prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'decisions'`).get() as { n: number }).n).toBe(1);
+    c.close();
+  });
 });

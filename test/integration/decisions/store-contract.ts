@@ -227,7 +227,8 @@ export function migrationContract(name: string, f: MigrationFixture): void {
       const check = await f.executor();
       try {
         const names = (await check.all<{ name: string }>(...f.indexQuery)).map((r) => r.name);
-        expect(names).toEqual(expect.arrayContaining([`${t.prefix}_principal_ts`, `${t.prefix}_ip_ts`, `${t.prefix}_ts`]));
+        expect(names).toEqual(expect.arrayContaining([`${t.prefix}_principal_known`, `${t.prefix}_ip_ts`, `${t.prefix}_ts`]));
+        expect(names).not.toContain(`${t.prefix}_principal_ts`);
         expect(names).not.toContain(`${t.prefix}_principal`);
         expect(names).not.toContain(`${t.prefix}_ip`);
         const version = await check.all<{ version: number }>(`SELECT version FROM ${t.version} WHERE component = ?`, ['decisions']);

@@ -11,6 +11,7 @@ import type { OperatorEnv } from '../operators/types.js';
 import { lookupVariable, supportedXPaths } from '../variables/index.js';
 import { parseActionList, type ParsedActions } from './actions.js';
 import { rulePlan } from './rule-plan.js';
+import { foldPhases, type PhaseFold } from './fold.js';
 import type { CompiledRule, CompiledTarget, DefaultActions, EngineMode, KeyMatcher, TargetExclusion } from './types.js';
 
 export interface RuleSetSettings {
@@ -24,6 +25,8 @@ export interface CompiledRuleSet {
   readonly phases: ReadonlyMap<number, readonly CompiledRule[]>;
   /** Per phase: marker name (or rule id) to the index after which evaluation resumes. */
   readonly markers: ReadonlyMap<number, ReadonlyMap<string, number>>;
+  /** Per phase: what the compiler worked out about the rules' outcomes (engine/fold.ts). */
+  readonly folds: ReadonlyMap<number, PhaseFold>;
   readonly rulesById: ReadonlyMap<number, CompiledRule>;
   readonly settings: RuleSetSettings;
   readonly signatures: readonly string[];
@@ -277,7 +280,7 @@ export function compileDirectives(directives: Directive[], ctx: CompileContext, 
       ctx.warn(`rule ${r.id} (${r.file}:${r.line}): skipAfter target "${r.skipAfter}" not found in phase ${r.phase}`);
     }
   }
-  return { phases, markers, rulesById: ids, settings, signatures, ruleCount: rules.length };
+  return { phases, markers, folds: foldPhases(phases, markers), rulesById: ids, settings, signatures, ruleCount: rules.length };
 }
 
 function removeWhere(rules: CompiledRule[], order: Array<CompiledRule | { marker: string }>, ids: Map<number, CompiledRule>, pred: (r: CompiledRule) => boolean): void {

@@ -6,7 +6,7 @@
  */
 import type { CompiledRuleSet } from './compile.js';
 import { atoi } from '../operators/numeric.js';
-import type { Transaction } from './transaction.js';
+import type { MatchLogEntry, Transaction } from './transaction.js';
 import type { CompiledOperator, CompiledRule, Entry, Match } from './types.js';
 import { applyCtl } from './ctl.js';
 import { rulePlan, type TargetPlan } from './rule-plan.js';
@@ -43,7 +43,7 @@ const NO_MATCH: Match[] = [];
 const UNCONDITIONAL: readonly Match[] = [{ name: '', value: '' }];
 
 /** Evaluates one rule (not its chain); returns its matches (empty = no match). */
-function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] {
+export function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] {
   const op = rule.operator;
   if (!op) {
     runSetvars(tx, rule);
@@ -114,31 +114,66 @@ function evalChain(tx: Transaction, starter: CompiledRule): boolean {
 
 export type PhaseResult = 'continue' | 'interrupted' | 'allowed';
 
+/** The log entry of a rule (chain) that matched, from the transaction's match state. */
+export function logEntry(tx: Transaction, rule: CompiledRule, phase: number): MatchLogEntry {
+  return {
+    id: rule.id,
+    phase,
+    msg: rule.msg ? rule.msg.expand(tx) : '',
+    data: rule.logdata ? rule.logdata.expand(tx) : '',
+    severity: rule.severity,
+    tags: rule.tags,
+    varName: tx.matchedVarName,
+    varValue: tx.matchedVar,
+    logged: rule.log,
+  };
+}
+
+/** Where evaluation resumes after the rule at `at` matched: its skipAfter marker, its skip count, or the next rule. */
+export function flowTarget(markers: ReadonlyMap<string, number>, rule: CompiledRule, at: number): number {
+  if (rule.skipAfter !== undefined) {
+    const to = markers.get(rule.skipAfter);
+    return to !== undefined && to > at ? to : at + 1;
+  }
+  return rule.skip !== undefined ? at + 1 + rule.skip : at + 1;
+}
+
 export function evaluatePhase(rs: CompiledRuleSet, tx: Transaction, phase: number): PhaseResult {
   if (tx.engine === 'Off' || tx.allowedThroughPhase >= phase) return 'continue';
   const list = rs.phases.get(phase) ?? [];
   const markers = rs.markers.get(phase)!;
-  let i = 0;
+  // Rules whose outcome the compiler worked out (engine/fold.ts): a folded prelude, no-ops and fixed matches.
+  const fold = rs.folds.get(phase)!;
+  const { next, fired, prelude } = fold;
+  if (prelude) {
+    tx.tx.copyFrom(prelude.tx);
+    for (const e of prelude.log) tx.log.push({ ...e });
+    tx.setMatches(prelude.matches);
+  }
+  let i = fold.start;
   while (i < list.length) {
+    const to = next[i]!;
+    if (to >= 0) {
+      const f = fired[i];
+      if (f === undefined) { i = to; continue; }
+      const rule = list[i]!;
+      if ((tx.removedRanges.length > 0 || tx.removedTags.length > 0) && tx.isRemoved(rule.id, rule.tags)) { i++; continue; }
+      tx.rule = rule;
+      tx.matchedVar = f.varValue;
+      tx.matchedVarName = f.varName;
+      tx.setMatches(f.matches);
+      tx.log.push({ ...f.entry });
+      i = to;
+      continue;
+    }
     const rule = list[i]!;
-    i++;
-    if (tx.isRemoved(rule.id, rule.tags)) continue;
+    if (tx.isRemoved(rule.id, rule.tags)) { i++; continue; }
     tx.matchedVar = '';
     tx.matchedVarName = '';
-    if (!evalChain(tx, rule)) continue;
+    if (!evalChain(tx, rule)) { i++; continue; }
 
     for (let r: CompiledRule | undefined = rule; r; r = r.chain) for (const c of r.ctls) applyCtl(tx, c.name, c.value.expand(tx));
-    tx.log.push({
-      id: rule.id,
-      phase,
-      msg: rule.msg ? rule.msg.expand(tx) : '',
-      data: rule.logdata ? rule.logdata.expand(tx) : '',
-      severity: rule.severity,
-      tags: rule.tags,
-      varName: tx.matchedVarName,
-      varValue: tx.matchedVar,
-      logged: rule.log,
-    });
+    tx.log.push(logEntry(tx, rule, phase));
 
     const d = rule.disruptive;
     if ((d === 'deny' || d === 'drop' || d === 'redirect') && tx.engine === 'On') {
@@ -149,12 +184,7 @@ export function evaluatePhase(rs: CompiledRuleSet, tx: Transaction, phase: numbe
       tx.allowedThroughPhase = rule.allowScope === 'phase' ? phase : rule.allowScope === 'request' ? Math.max(phase, 2) : 5;
       return 'allowed';
     }
-    if (rule.skipAfter !== undefined) {
-      const at = markers.get(rule.skipAfter);
-      if (at !== undefined && at > i - 1) i = at;
-    } else if (rule.skip !== undefined) {
-      i += rule.skip;
-    }
+    i = flowTarget(markers, rule, i);
   }
   return 'continue';
 }

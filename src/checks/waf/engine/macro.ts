@@ -14,6 +14,12 @@ export function hasMacro(text: string): boolean {
   return text.includes('%{');
 }
 
+/** The variables a macro text names, upper-case name and lower-case key (undefined for `%{MATCHED_VAR}`). */
+export function macroRefs(text: string): Array<{ name: string; key: string | undefined }> {
+  if (!hasMacro(text)) return [];
+  return [...text.matchAll(MACRO)].map((m) => ({ name: m[1]!.toUpperCase(), key: m[2]?.toLowerCase() }));
+}
+
 export function compileMacro(text: string): Macro | string {
   if (!hasMacro(text)) return { text, expand: () => text };
   const parts: Part[] = [];

@@ -185,6 +185,11 @@ export class Transaction {
     this.#matchedVarNames = undefined;
   }
 
+  /** What the last setMatches set. */
+  get lastMatches(): readonly Match[] {
+    return this.#matches;
+  }
+
   get matchedVars(): Entry[] {
     return (this.#matchedVars ??= this.#matches.map((m) => ({ key: m.name.slice(m.name.indexOf(':') + 1), value: m.value })));
   }

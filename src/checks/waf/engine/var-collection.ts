@@ -14,7 +14,7 @@ interface Slot {
 const NONE: readonly Entry[] = [];
 
 export class VarCollection {
-  private readonly slots = new Map<string, Slot>();
+  private slots = new Map<string, Slot>();
   private all: readonly Entry[] | undefined;
 
   get size(): number {
@@ -39,6 +39,12 @@ export class VarCollection {
 
   delete(lkey: string): void {
     if (this.slots.delete(lkey)) this.all = undefined;
+  }
+
+  /** Becomes a copy of `other` (entries are immutable, so they are shared). */
+  copyFrom(other: VarCollection): void {
+    this.slots = new Map(other.slots);
+    this.all = other.all;
   }
 
   /** Every entry in insertion order; the same array until the collection changes. */

@@ -172,18 +172,20 @@ export function redactPathQuery(path: string): string {
  * before a prefix of it.
  */
 export function secretValuesOf(req: AuthzRequest, isSecretName: (n: string) => boolean, credentialHeaders: ReadonlySet<string>): string[] {
-  const found = new Set<string>();
+  // Few values per request: a list with a linear membership check beats a Set here.
+  const found: string[] = [];
   const add = (v: unknown) => {
     if (typeof v !== 'string') return;
     const s = v.trim();
-    if (s.length >= MIN_SECRET_LENGTH && found.size < MAX_SECRETS) found.add(s);
+    if (s.length >= MIN_SECRET_LENGTH && found.length < MAX_SECRETS && !found.includes(s)) found.push(s);
   };
-  for (const name in req.headers) {
-    if (name.charCodeAt(0) === 58 /* ':' */ || !(credentialHeaders.has(name) || isSecretName(name))) continue;
-    const v = req.headers[name]!;
+  for (const [name, v] of req.headerList) {
+    if (name.charCodeAt(0) === 58 /* ':' */) continue;
+    const credential = credentialHeaders.has(name);
+    if (!credential && !isSecretName(name)) continue;
     add(v);
     // A credential header's value after its scheme (`Bearer <token>`) is the secret itself.
-    const sp = credentialHeaders.has(name) ? v.indexOf(' ') : -1;
+    const sp = credential ? v.indexOf(' ') : -1;
     if (sp > 0) add(v.slice(sp + 1));
   }
   if (req.headers.cookie !== undefined) for (const v of Object.values(req.cookies)) add(v);
@@ -213,7 +215,7 @@ export function secretValuesOf(req: AuthzRequest, isSecretName: (n: string) => b
     // A partial, oversized or unparsable body: read `"name": "value"` and `name=value` pairs from its text.
     if (!done) scanBodyText(req.body.subarray(0, MAX_BODY_SCAN).toString('latin1'), isSecretName, add);
   }
-  return [...found].sort((a, b) => b.length - a.length);
+  return found.length > 1 ? found.sort((a, b) => b.length - a.length) : found;
 }
 
 const BODY_JSON_PAIR = /"([^"\\]{1,64})"\s*:\s*"((?:[^"\\]|\\.){1,512})/g;

@@ -326,7 +326,7 @@ function buildRule(
     const env: OperatorEnv = { readData: (name) => ctx.readData(d.file, name) };
     const fn = factory(op.arg, env);
     if (typeof fn === 'string') throw new Error(`@${op.name}: ${fn}`);
-    operator = { name: op.name, arg: op.arg, negated: op.negated, fn };
+    operator = { name: op.name, arg: op.arg, negated: op.negated, fn, filter: fn.filter };
   }
 
   const transforms = acts.resetTransforms ? acts.transforms : [...def.transforms, ...acts.transforms];

@@ -82,8 +82,8 @@ export function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] 
 
 /** The operator's verdict on one value, negation applied; a prefilter rejection skips the operator. */
 function opMatches(tx: Transaction, op: CompiledOperator, v: string, capture: boolean): boolean {
-  const rejects = op.fn.rejects;
-  const ok = rejects !== undefined && rejects(tx.literals(v)) ? false : op.fn(tx, v, capture);
+  const filter = op.filter;
+  const ok = filter !== undefined && filter.rejects(tx.literals(v)) ? false : op.fn(tx, v, capture);
   return ok !== op.negated;
 }
 

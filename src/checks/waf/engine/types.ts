@@ -4,7 +4,7 @@
  */
 import type { Transaction } from './transaction.js';
 import type { RulePlan } from './rule-plan.js';
-import type { LiteralScan } from '../regex/byte-regex.js';
+import type { LiteralFilter } from '../regex/byte-regex.js';
 
 /** One value of a variable: collection key ('' for scalars) and value. */
 export interface Entry {
@@ -57,10 +57,10 @@ export interface CompiledTransform {
 /** Runs on one (transformed) value; sets TX:0..9 on the transaction when `capture` is on. */
 export type OperatorFn = ((tx: Transaction, input: string, capture: boolean) => boolean) & {
   /**
-   * For operators with a literal prefilter (`@rx`): true when a value with this literal scan cannot match, so
-   * the evaluator need not call the operator (which then has no effect either).
+   * For operators with a literal prefilter (`@rx`): rejects a value whose literal scan shows it cannot match,
+   * so the evaluator need not call the operator (which then has no effect either).
    */
-  readonly rejects?: (scan: LiteralScan) => boolean;
+  readonly filter?: LiteralFilter;
 };
 
 export interface CompiledOperator {
@@ -68,6 +68,8 @@ export interface CompiledOperator {
   readonly arg: string;
   readonly negated: boolean;
   readonly fn: OperatorFn;
+  /** The operator's literal prefilter (`fn.filter`), kept here where the evaluator reads it. */
+  readonly filter: LiteralFilter | undefined;
 }
 
 /** Text with `%{VAR.key}` macros, expanded per transaction. */

@@ -2,7 +2,6 @@
 import { compileByteRegex } from '../regex/byte-regex.js';
 import type { OperatorFactory } from './types.js';
 import type { Transaction } from '../engine/transaction.js';
-import type { LiteralScan } from '../regex/byte-regex.js';
 
 export const rx: OperatorFactory = (arg) => {
   let re;
@@ -22,5 +21,5 @@ export const rx: OperatorFactory = (arg) => {
     }
     return true;
   };
-  return Object.assign(fn, { rejects: (scan: LiteralScan) => re.rejects(scan) });
+  return re.filter ? Object.assign(fn, { filter: re.filter }) : fn;
 };

@@ -38,6 +38,8 @@ export interface ByteRegex {
   exec(input: string, scan?: LiteralScan): string[] | null;
   /** True when the scanned value lacks the pattern's required literals, so it cannot match. */
   rejects(scan: LiteralScan): boolean;
+  /** The prefilter itself (undefined when the pattern requires no literal). */
+  readonly filter: LiteralFilter | undefined;
 }
 
 /** A value's lower-cased form and the shared-index literals it contains (ids below `size` are known). */
@@ -68,37 +70,58 @@ function probeOk(re: RegExp, literals: readonly string[] | undefined): boolean {
   return true;
 }
 
-function setPasses(literals: readonly string[], ids: readonly number[], input: string, scan: LiteralScan | undefined): boolean {
-  if (scan) {
-    const found = scan.found;
-    let known = true;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (id >= scan.size) { known = false; break; }
-      if (found !== undefined && (found[id >>> 5]! & (1 << (id & 31))) !== 0) return true;
+/**
+ * A pattern's required-literal prefilter: every set must be present, each set being a disjunction of literals.
+ * The literal ids are kept flat (`[n, id1..idn, n, ...]`) so a check reads one array, not one per set.
+ */
+export class LiteralFilter {
+  private readonly flat: Int32Array;
+  private readonly maxId: number;
+
+  constructor(private readonly sets: readonly string[][], ids: readonly number[][]) {
+    const flat: number[] = [];
+    let maxId = -1;
+    for (const set of ids) {
+      flat.push(set.length, ...set);
+      for (const id of set) maxId = Math.max(maxId, id);
     }
-    if (known) return false;
+    this.flat = Int32Array.from(flat);
+    this.maxId = maxId;
   }
-  const l = scan?.lower ?? input.toLowerCase();
-  for (let i = 0; i < literals.length; i++) if (l.includes(literals[i]!)) return true;
-  return false;
-}
 
-/** Every required literal set must be present (each set is a disjunction). */
-function prefilterPasses(sets: readonly string[][], ids: readonly number[][], input: string, scan: LiteralScan | undefined): boolean {
-  for (let k = 0; k < sets.length; k++) if (!setPasses(sets[k]!, ids[k]!, input, scan)) return false;
-  return true;
-}
+  /** True when the value cannot match: a set has none of its literals in it (the scan decides, else the text). */
+  rejects(scan: LiteralScan): boolean {
+    const found = scan.found;
+    const size = scan.size;
+    // Most benign values contain none of the indexed literals: decided in one test.
+    if (found === undefined && this.maxId < size) return true;
+    const flat = this.flat;
+    for (let at = 0, k = 0; at < flat.length; k++) {
+      const end = at + 1 + flat[at]!;
+      let passes = false;
+      let known = true;
+      for (let j = at + 1; j < end; j++) {
+        const id = flat[j]!;
+        if (id >= size) { known = false; break; }
+        if (found !== undefined && (found[id >>> 5]! & (1 << (id & 31))) !== 0) { passes = true; break; }
+      }
+      if (!passes && !known) {
+        const l = scan.lower;
+        const literals = this.sets[k]!;
+        for (let i = 0; i < literals.length && !passes; i++) passes = l.includes(literals[i]!);
+      }
+      if (!passes) return true;
+      at = end;
+    }
+    return false;
+  }
 
-/** The prefilter of one pattern; most benign values contain none of the indexed literals, decided in one test. */
-function prefilter(sets: readonly string[][], ids: readonly number[][]): (input: string, scan: LiteralScan | undefined) => boolean {
-  if (sets.length === 0) return () => true;
-  let maxId = -1;
-  for (const set of ids) for (const id of set) maxId = Math.max(maxId, id);
-  return (input, scan) => {
-    if (scan !== undefined && scan.found === undefined && maxId < scan.size) return false;
-    return prefilterPasses(sets, ids, input, scan);
-  };
+  /** Whether `input` (unscanned) may match. */
+  passes(input: string, scan: LiteralScan | undefined): boolean {
+    if (scan !== undefined) return !this.rejects(scan);
+    const l = input.toLowerCase();
+    return this.sets.every((set) => set.some((lit) => l.includes(lit)));
+  }
 }
 
 /** Compiles a CRS-style pattern. Throws RegexSyntaxError (or the engines' errors) when it cannot be compiled. */
@@ -113,7 +136,8 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
   const text = emitRegex(node);
   const sets = requiredLiteralSets(node);
   const ids = sets.map((set) => literalIndex.register(set));
-  const passes = prefilter(sets, ids);
+  const filter = sets.length > 0 ? new LiteralFilter(sets, ids) : undefined;
+  const passes = (input: string, scan: LiteralScan | undefined): boolean => filter === undefined || filter.passes(input, scan);
   const literals = sets[0];
   const re2 = RE2JS.compile(text, RE2JS.DOTALL | (multiline ? RE2JS.MULTILINE : 0));
   let v8: RegExp | undefined;
@@ -133,7 +157,8 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
     engine: fast ? 'v8+re2js' : 're2js',
     v8Max,
     literals,
-    rejects: (scan) => !passes(scan.lower, scan),
+    rejects: (scan) => filter !== undefined && filter.rejects(scan),
+    filter,
     test(input, scan) {
       if (!passes(input, scan)) return false;
       if (fast && input.length <= v8Max) return fast.test(input);

@@ -86,9 +86,16 @@ function ipHex(ip: string): string | null {
   return hex;
 }
 
+interface Delta {
+  key: unknown[];
+  n: number;
+  hist: number[];
+}
+
 /** Per-bucket counts and latency histograms, accumulated in memory and upserted as deltas (negative on retention). */
 export class RollupDeltas {
-  private readonly levels = ROLLUP_LEVELS.map(() => new Map<string, { key: unknown[]; n: number; hist: number[] }>());
+  /** Per level: bucket start, then the group (type, route, code, verdict joined), to its delta. */
+  private readonly levels = ROLLUP_LEVELS.map(() => new Map<number, Map<string, Delta>>());
 
   add(f: RollupFacts, sign: 1 | -1): void {
     const code = f.code ?? '';
@@ -96,12 +103,16 @@ export class RollupDeltas {
     for (let i = 0; i < ROLLUP_LEVELS.length; i++) {
       const level = ROLLUP_LEVELS[i]!;
       const bucket = Math.floor(f.ts / level) * level;
-      const k = `${bucket}\u0000${group}`;
-      const map = this.levels[i]!;
-      let d = map.get(k);
+      const buckets = this.levels[i]!;
+      let groups = buckets.get(bucket);
+      if (!groups) {
+        groups = new Map();
+        buckets.set(bucket, groups);
+      }
+      let d = groups.get(group);
       if (!d) {
         d = { key: [bucket, f.type, f.route, code, f.verdict], n: 0, hist: new Array<number>(HIST_BUCKETS).fill(0) };
-        map.set(k, d);
+        groups.set(group, d);
       }
       d.n += sign;
       d.hist[f.latb] = d.hist[f.latb]! + sign;
@@ -110,6 +121,10 @@ export class RollupDeltas {
 
   /** Rows for each level, in ROLLUP_LEVELS order: bucket, type, route, code, verdict, n, h0..h95. */
   rows(): Array<{ level: number; rows: unknown[][] }> {
-    return ROLLUP_LEVELS.map((level, i) => ({ level, rows: [...this.levels[i]!.values()].map((d) => [...d.key, d.n, ...d.hist]) }));
+    return ROLLUP_LEVELS.map((level, i) => {
+      const rows: unknown[][] = [];
+      for (const groups of this.levels[i]!.values()) for (const d of groups.values()) rows.push([...d.key, d.n, ...d.hist]);
+      return { level, rows };
+    });
   }
 }

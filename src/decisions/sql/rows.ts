@@ -42,8 +42,7 @@ export function recordCode(rec: DecisionRecord): string | null {
 
 /** The record with its JSON text and its row (an unreadable time reads as now). */
 export function encodeRecord(r: DecisionRecord, json: string): EncodedRecord {
-  const t = Date.parse(r.time);
-  const ts = Number.isFinite(t) ? t : Date.now();
+  const ts = timeOf(r.time);
   const latencyUs = Number.isFinite(r.latencyUs) && r.latencyUs > 0 ? Math.round(r.latencyUs) : 0;
   const latb = latencyBucket(latencyUs);
   const code = recordCode(r);
@@ -71,6 +70,20 @@ export function encodeRecord(r: DecisionRecord, json: string): EncodedRecord {
 /** The rollup facts of a row made by encodeRecord. */
 export function rowFacts(row: readonly unknown[]): RollupFacts {
   return { ts: row[1] as number, type: row[2] as string, verdict: row[3] as string, code: row[5] as string | null, route: row[6] as string, latb: row[11] as number };
+}
+
+// Record times repeat from record to record (formatted once per second): parse each once.
+let lastTime = '';
+let lastTs = 0;
+
+/** Milliseconds of a record's ISO time (an unreadable time reads as now). */
+function timeOf(time: string): number {
+  if (time === lastTime) return lastTs;
+  const t = Date.parse(time);
+  if (!Number.isFinite(t)) return Date.now();
+  lastTime = time;
+  lastTs = t;
+  return t;
 }
 
 // Client addresses repeat from record to record: convert each once (bounded; cleared when full).

@@ -10,7 +10,7 @@ import { lookupOperator } from '../operators/index.js';
 import type { OperatorEnv } from '../operators/types.js';
 import { lookupVariable, supportedXPaths } from '../variables/index.js';
 import { parseActionList, type ParsedActions } from './actions.js';
-import { rulePlan } from './rule-plan.js';
+import { PlanParts, rulePlan } from './rule-plan.js';
 import { foldPhases, type PhaseFold } from './fold.js';
 import type { CompiledRule, CompiledTarget, DefaultActions, EngineMode, KeyMatcher, TargetExclusion } from './types.js';
 
@@ -100,7 +100,7 @@ export function compileTargets(list: TargetSyntax[]): { targets: CompiledTarget[
     const key = compileKey(t);
     if (typeof key === 'string') throw new Error(key);
     const text = `${t.count ? '&' : ''}${t.name}${t.key !== undefined ? `:${t.keyIsRegex ? `/${t.key}/` : t.key}` : ''}`;
-    if (t.exclude) exclusions.push({ name: t.name, key });
+    if (t.exclude) exclusions.push({ name: t.name, key, text });
     else targets.push({ def, key, count: t.count, text });
   }
   return { targets, exclusions };
@@ -274,8 +274,9 @@ export function compileDirectives(directives: Directive[], ctx: CompileContext, 
     phases.set(p, list);
     markers.set(p, names);
   }
+  const shared = new PlanParts();
   for (const r of rules) {
-    for (let link: CompiledRule | undefined = r; link; link = link.chain) rulePlan(link);
+    for (let link: CompiledRule | undefined = r; link; link = link.chain) rulePlan(link, shared);
     if (r.skipAfter !== undefined && !markers.get(r.phase)!.has(r.skipAfter)) {
       ctx.warn(`rule ${r.id} (${r.file}:${r.line}): skipAfter target "${r.skipAfter}" not found in phase ${r.phase}`);
     }

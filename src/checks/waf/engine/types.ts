@@ -45,6 +45,8 @@ export interface TargetExclusion {
   /** Upper-case variable name. */
   readonly name: string;
   readonly key?: KeyMatcher;
+  /** The text form without the `!` (`ARGS:foo`), when compiled from a rule's target list. */
+  readonly text?: string;
 }
 
 export type TransformFn = (input: string) => string;

@@ -339,30 +339,36 @@ function buildRule(
       status ??= def.status;
     }
   }
-  return {
+  // Every property is set here, the ones the evaluator reads for each rule first: V8 then gives all rules one
+  // shape with these in the object itself (a property added later, like chain or plan, would live in a separate
+  // backing store, one more cache line to fetch per rule).
+  const rule: CompiledRule = {
     id: starter ? starter.id : acts.id ?? 0,
-    phase,
-    file: d.file,
-    line: d.line,
-    targets,
-    exclusions,
     operator,
-    transforms,
-    transformKey: transforms.map((t) => t.name.toLowerCase()).join(',') + (acts.multiMatch ? '+mm' : ''),
-    multiMatch: acts.multiMatch,
+    plan: undefined,
+    chain: undefined,
     capture: acts.capture,
-    msg: acts.msg,
-    logdata: acts.logdata,
+    multiMatch: acts.multiMatch,
     tags: acts.tags,
-    severity: acts.severity,
-    log: acts.log ?? def.log,
     disruptive: starter ? undefined : disruptive,
-    allowScope: acts.allowScope,
-    status,
     skipAfter: acts.skipAfter,
     skip: acts.skip,
     setvars: acts.setvars,
-    ctls: acts.ctls,
     initcols: acts.initcols,
-  } as CompiledRule;
+    ctls: acts.ctls,
+    transforms,
+    phase,
+    targets,
+    exclusions,
+    transformKey: transforms.map((t) => t.name.toLowerCase()).join(',') + (acts.multiMatch ? '+mm' : ''),
+    msg: acts.msg,
+    logdata: acts.logdata,
+    severity: acts.severity,
+    log: acts.log ?? def.log,
+    allowScope: acts.allowScope,
+    status,
+    file: d.file,
+    line: d.line,
+  };
+  return rule;
 }

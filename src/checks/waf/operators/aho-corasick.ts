@@ -6,7 +6,10 @@
 export class AhoCorasick {
   private readonly classOf = new Uint8Array(256);
   private readonly width: number;
-  /** Per state and byte class, the next state; 16-bit when the states fit, so big phrase sets stay cache-sized. */
+  /**
+   * Per state and byte class, the next state times two, plus one when a phrase ends there (so a scan reads the
+   * output tables only at such states); 16-bit when the states fit, so big phrase sets stay cache-sized.
+   */
   private readonly delta: Uint16Array | Int32Array;
   /** Per state: length of the longest phrase ending there (0 = none). */
   private readonly longest: Int32Array;
@@ -67,7 +70,11 @@ export class AhoCorasick {
     }
     // Class 0 (bytes in no phrase) always returns to the root.
     for (let s = 0; s < states; s++) delta[s * classes] = 0;
-    this.delta = states <= 0xffff ? Uint16Array.from(delta) : delta;
+    for (let k = 0; k < delta.length; k++) {
+      const n = delta[k]!;
+      delta[k] = n * 2 + (outs[n]!.length > 0 ? 1 : 0);
+    }
+    this.delta = states <= 0x7fff ? Uint16Array.from(delta) : delta;
     this.longest = longest;
     const outStart = new Int32Array(states + 1);
     let total = 0;
@@ -84,9 +91,12 @@ export class AhoCorasick {
     const { delta, classOf, width, longest } = this;
     let s = 0;
     for (let i = 0; i < lower.length; i++) {
-      s = delta[s * width + classOf[lower.charCodeAt(i) & 0xff]!]!;
-      const len = longest[s]!;
-      if (len > 0) return lower.slice(i + 1 - len, i + 1);
+      const d = delta[s * width + classOf[lower.charCodeAt(i) & 0xff]!]!;
+      s = d >>> 1;
+      if ((d & 1) !== 0) {
+        const len = longest[s]!;
+        return lower.slice(i + 1 - len, i + 1);
+      }
     }
     return undefined;
   }
@@ -100,10 +110,11 @@ export class AhoCorasick {
     let bits: Uint32Array | undefined;
     let s = 0;
     for (let i = 0; i < lower.length; i++) {
-      s = delta[s * width + classOf[lower.charCodeAt(i) & 0xff]!]!;
+      const d = delta[s * width + classOf[lower.charCodeAt(i) & 0xff]!]!;
+      s = d >>> 1;
+      if ((d & 1) === 0) continue;
       const a = outStart[s]!;
       const b = outStart[s + 1]!;
-      if (a === b) continue;
       bits ??= new Uint32Array((phraseCount + 31) >>> 5);
       for (let k = a; k < b; k++) {
         const id = outIds[k]!;

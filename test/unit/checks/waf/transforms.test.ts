@@ -40,6 +40,22 @@ describe('transformations', () => {
     expect(t('hexEncode', t('sha1', 'abc'))).toBe('a9993e364706816aba3e25717850c26c9cd0d89d');
     expect(t('length', 'abcd')).toBe('4');
   });
+  it('base64Decode and base64DecodeExt decode as Buffer does, short values included', () => {
+    const viaBuffer = (digits: string): string => Buffer.from(digits, 'base64').toString('latin1');
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const samples = ['', 'a', 'ab', 'abc', 'abcd', 'ab=', 'ab==', 'abc=', 'a=b', 'YQ==YQ==', 'name', '/api/users/3', 'dGVzdA', 'a-b_c d%', '\xff\x00ab'];
+    let seed = 7;
+    const next = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    for (let i = 0; i < 2000; i++) {
+      let s = '';
+      for (let n = next(120); n > 0; n--) s += next(10) === 0 ? '=-% \xff'[next(5)] : alphabet[next(64)];
+      samples.push(s);
+    }
+    for (const s of samples) {
+      expect(t('base64Decode', s)).toBe(viaBuffer(/^[A-Za-z0-9+/]*={0,2}/.exec(s)![0]));
+      expect(t('base64DecodeExt', s)).toBe(viaBuffer(s.replace(/[^A-Za-z0-9+/]/g, '')));
+    }
+  });
   it('never throws on hostile bytes', () => {
     const hostile = '%u12%%\\u\\x\\\0\xff\xfe&#xffffffffff;&#;' + '\\'.repeat(100);
     for (const name of ['urlDecodeUni', 'urlDecode', 'htmlEntityDecode', 'jsDecode', 'cssDecode', 'escapeSeqDecode', 'utf8toUnicode', 'base64Decode', 'normalizePathWin', 'cmdLine', 'replaceComments']) {

@@ -1,9 +1,11 @@
 /**
  * The decision recorder: `record()` is an array push on the request path. Right after (setImmediate, once the
- * answers of the current turn are on their way) the new records are redacted, serialized and turned into rows,
- * so requests and record objects die young and only flat values wait. Batches are written to every sink from a
- * timer or setImmediate, one batch in flight at a time. The queue is bounded: what does not fit is dropped and
- * counted (metric, stats, readiness detail), never waited for.
+ * answers of the current turn are on their way) the new records are redacted, serialized and turned into rows.
+ * When every sink can stream (SQLite, stdout), those rows go straight into the sinks' open transaction, and a
+ * commit every `batch` records or `flushMs` makes them durable: nothing waits in memory long enough to outlive
+ * a young-generation collection. Otherwise (PostgreSQL) they wait in a queue and are written in batches, one
+ * batch in flight at a time. Either way what is pending is bounded: what does not fit is dropped and counted
+ * (metric, stats, readiness detail), never waited for.
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
@@ -88,6 +90,12 @@ class Recorder implements DecisionRecorder {
   private fresh: Array<DecisionRecord | AuthzRequest | undefined> = [];
   private encoding: NodeJS.Immediate | undefined;
   private queue: EncodedRecord[] = [];
+  /** Every sink takes records as they come (append) and makes them durable at commit. */
+  private readonly streaming: boolean;
+  /** Streaming: records appended since the last commit began, and those in commits not yet answered. */
+  private uncommitted = 0;
+  private committing = 0;
+  private commits: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private draining: Promise<void> | undefined;
@@ -104,6 +112,7 @@ class Recorder implements DecisionRecorder {
   constructor(private readonly cfg: DecisionsConfig, private readonly sinks: BatchSink[], private readonly opts: RecorderOptions) {
     this.m = recorderMetrics(opts.metrics);
     this.redactor = compileRedactor(cfg.redact);
+    this.streaming = sinks.length > 0 && sinks.every((s) => s.append && s.commit);
     if (sinks.some((s) => s.store)) {
       this.retentionTimer = setInterval(() => this.runRetention(), cfg.retention.everyMs);
       this.retentionTimer.unref();
@@ -114,34 +123,77 @@ class Recorder implements DecisionRecorder {
   record(rec: DecisionRecord, source?: AuthzRequest): void {
     if (this.closed) return this.drop('closed', 1);
     if (this.sinks.length === 0) return;
-    if (this.queue.length + this.fresh.length / 2 >= this.cfg.queue.max) return this.drop('queue_full', 1);
+    if (this.pending() >= this.cfg.queue.max) return this.drop('queue_full', 1);
     this.fresh.push(rec, source);
     this.encoding ??= setImmediate(this.encodeFresh);
   }
 
-  /** Encodes the records of this turn into the queue and schedules their write. */
+  /** Records taken and not yet written: fresh, queued, or appended and not yet committed. */
+  private pending(): number {
+    return this.fresh.length / 2 + this.queue.length + this.uncommitted + this.committing;
+  }
+
+  /** Encodes the records of this turn, hands them on and schedules their write. */
   private readonly encodeFresh = (): void => {
     if (this.encoding) clearImmediate(this.encoding);
     this.encoding = undefined;
     const fresh = this.fresh;
     this.fresh = [];
+    const encoded: EncodedRecord[] = [];
     for (let i = 0; i < fresh.length; i += 2) {
-      const encoded = this.encode(fresh[i] as DecisionRecord, fresh[i + 1] as AuthzRequest | undefined);
-      if (encoded) this.queue.push(encoded);
+      const e = this.encode(fresh[i] as DecisionRecord, fresh[i + 1] as AuthzRequest | undefined);
+      if (e) encoded.push(e);
     }
+    if (this.streaming) {
+      if (encoded.length === 0) return;
+      for (const s of this.sinks) s.append!(encoded);
+      this.uncommitted += encoded.length;
+      if (this.uncommitted >= this.cfg.queue.batch) void this.commit();
+      else this.later(() => void this.commit());
+      return;
+    }
+    for (const e of encoded) this.queue.push(e);
     if (this.queue.length === 0) return;
     if (this.queue.length >= this.cfg.queue.batch) {
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;
         void this.drain();
       });
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.drain();
-      }, this.cfg.queue.flushMs);
-      this.timer.unref();
+    } else this.later(() => void this.drain());
+  };
+
+  /** Runs `fn` after flushMs, unless a write is already due then. */
+  private later(fn: () => void): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      fn();
+    }, this.cfg.queue.flushMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Streaming: commits every sink's open transaction. The commits are requested now, so records appended from
+   * here on belong to the next one; resolves when they are answered (and counted).
+   */
+  private commit(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
     }
+    const n = this.uncommitted;
+    if (n === 0) return this.commits;
+    this.uncommitted = 0;
+    this.committing += n;
+    const done = Promise.all(this.sinks.map((s) => this.settle(s, s.commit!(), n))).then((ok) => {
+      this.committing -= n;
+      if (ok.every(Boolean)) this.written += n;
+      else this.drop('sink_error', n);
+      this.m.queue.set(this.pending());
+    });
+    this.commits = Promise.all([this.commits, done]).then(() => undefined);
+    this.m.queue.set(this.pending());
+    return done;
   }
 
   /** The redacted record and its JSON, or undefined (dropped and counted) when it is malformed or cannot be encoded. */
@@ -185,19 +237,24 @@ class Recorder implements DecisionRecorder {
     this.m.queue.set(0);
   }
 
-  private async writeTo(sink: BatchSink, batch: EncodedRecord[]): Promise<boolean> {
+  private writeTo(sink: BatchSink, batch: EncodedRecord[]): Promise<boolean> {
+    return this.settle(sink, sink.write(batch), batch.length);
+  }
+
+  /** Waits for one sink's write of `n` records; counts, times and logs it; true when it succeeded. */
+  private async settle(sink: BatchSink, write: Promise<void>, n: number): Promise<boolean> {
     const end = this.m.flush.startTimer({ sink: sink.name });
     try {
-      await sink.write(batch);
+      await write;
       end();
-      this.m.written.inc({ sink: sink.name }, batch.length);
+      this.m.written.inc({ sink: sink.name }, n);
       if (this.failing.delete(sink.name)) this.opts.logger.info({ sink: sink.name }, 'decision sink recovered');
       return true;
     } catch (err) {
       this.m.sinkErrors.inc({ sink: sink.name });
       const message = (err as Error).message ?? String(err);
       // Log the transition into failure, not every failed batch.
-      if (!this.failing.has(sink.name)) this.opts.logger.error({ sink: sink.name, err: message, records: batch.length }, 'decision sink write failed; records dropped');
+      if (!this.failing.has(sink.name)) this.opts.logger.error({ sink: sink.name, err: message, records: n }, 'decision sink write failed; records dropped');
       this.failing.set(sink.name, message);
       return false;
     }
@@ -228,6 +285,11 @@ class Recorder implements DecisionRecorder {
 
   async flush(): Promise<void> {
     this.encodeFresh();
+    if (this.streaming) {
+      await this.commit();
+      await this.commits;
+      return;
+    }
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -257,6 +319,6 @@ class Recorder implements DecisionRecorder {
 
   stats(): RecorderStats {
     const dropped = Object.values(this.droppedBy).reduce((a, b) => a + b, 0);
-    return { queued: this.queue.length + this.fresh.length / 2, dropped, written: this.written, droppedBy: { ...this.droppedBy } };
+    return { queued: this.pending(), dropped, written: this.written, droppedBy: { ...this.droppedBy } };
   }
 }

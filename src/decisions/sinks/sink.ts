@@ -1,4 +1,7 @@
-/** The recorder's view of a sink: batches of records already redacted and serialized once. */
+/**
+ * The recorder's view of a sink: records already redacted and serialized once, written as batches, or (when
+ * every sink can) appended as they come and made durable by commit().
+ */
 import type { EncodedRecord } from '../sql/rows.js';
 import type { DecisionStore } from '../store.js';
 import type { SqlDecisionStore } from '../sql/sql-store.js';
@@ -6,6 +9,9 @@ import type { SqlDecisionStore } from '../sql/sql-store.js';
 export interface BatchSink {
   readonly name: string;
   write(batch: readonly EncodedRecord[]): Promise<void>;
+  /** Takes records now; they are durable once the next commit() resolves (which rejects if any were lost). */
+  append?(batch: readonly EncodedRecord[]): void;
+  commit?(): Promise<void>;
   close(): Promise<void>;
   /** Present on stores: what queries and retention use. */
   readonly store?: DecisionStore & Pick<SqlDecisionStore, 'retain' | 'optimize'>;
@@ -16,6 +22,7 @@ export function storeSink(name: 'sqlite' | 'postgres', store: SqlDecisionStore):
     name,
     store,
     write: (batch) => store.write(batch),
+    ...(store.streams ? { append: (batch: readonly EncodedRecord[]) => store.append(batch), commit: () => store.commit() } : {}),
     close: () => store.close(),
   };
 }

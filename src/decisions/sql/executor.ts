@@ -13,5 +13,12 @@ export interface SqlExecutor {
   all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** Runs the steps in one transaction. */
   batch(steps: readonly SqlStep[]): Promise<void>;
+  /**
+   * Runs the steps inside the connection's open write transaction (begun on first use) and answers nothing; an
+   * error rolls that transaction back, and the next `commit` rejects with it. Only where writes can stream (SQLite).
+   */
+  append?(steps: readonly SqlStep[]): void;
+  /** Runs `steps`, then commits the open write transaction; rejects with whatever aborted it. */
+  commit?(steps: readonly SqlStep[]): Promise<void>;
   close(): Promise<void>;
 }

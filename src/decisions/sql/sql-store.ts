@@ -33,6 +33,8 @@ export class StoreSchemaError extends Error {
 export class SqlDecisionStore implements DecisionStore {
   readonly kind: 'sqlite' | 'postgres';
   private readonly rollupTail: Map<number, string>;
+  /** Rollup deltas of the records appended since the last commit. */
+  private openDeltas = new RollupDeltas();
 
   private constructor(private readonly ex: SqlExecutor, private readonly t: TableNames) {
     this.kind = ex.dialect;
@@ -115,9 +117,34 @@ export class SqlDecisionStore implements DecisionStore {
   /** Inserts a batch in one transaction, rollups included. */
   async write(batch: readonly EncodedRecord[]): Promise<void> {
     if (batch.length === 0) return;
+    const deltas = new RollupDeltas();
+    await this.ex.batch([...this.insertSteps(batch, deltas), ...this.rollupSteps(deltas)]);
+  }
+
+  /** True when records can be appended to an open transaction and committed later (SQLite). */
+  get streams(): boolean {
+    return this.ex.append !== undefined;
+  }
+
+  /**
+   * Adds records to the open write transaction (SQLite); their rollups are written, and all of it made durable,
+   * at the next commit(). An error aborts the whole transaction; commit() then rejects.
+   */
+  append(batch: readonly EncodedRecord[]): void {
+    if (batch.length > 0) this.ex.append!(this.insertSteps(batch, this.openDeltas));
+  }
+
+  /** Commits what append() added since the last commit, with its rollups. */
+  commit(): Promise<void> {
+    const steps = this.rollupSteps(this.openDeltas);
+    this.openDeltas = new RollupDeltas();
+    return this.ex.commit!(steps);
+  }
+
+  /** The inserts of a batch; its rollup facts are added to `deltas`. */
+  private insertSteps(batch: readonly EncodedRecord[], deltas: RollupDeltas): SqlStep[] {
     const rows: unknown[][] = [];
     const rules: unknown[][] = [];
-    const deltas = new RollupDeltas();
     for (const e of batch) {
       rows.push(e.row);
       const facts = rowFacts(e.row);
@@ -127,8 +154,7 @@ export class SqlDecisionStore implements DecisionStore {
     const pg = this.kind === 'postgres';
     const steps: SqlStep[] = [{ insert: this.t.decisions, columns: DECISION_COLUMNS, rows, tail: 'ON CONFLICT (id) DO NOTHING', types: pg ? DECISION_TYPES : undefined }];
     if (rules.length > 0) steps.push({ insert: this.t.rules, columns: RULE_COLUMNS, rows: rules, types: pg ? RULE_TYPES : undefined });
-    steps.push(...this.rollupSteps(deltas));
-    await this.ex.batch(steps);
+    return steps;
   }
 
   private rollupSteps(deltas: RollupDeltas): SqlStep[] {

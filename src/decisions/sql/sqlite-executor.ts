@@ -23,6 +23,19 @@ function insertSql(st) {
 function lowerPriority(nice) {
   try { require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), nice); } catch {}
 }
+function runSteps(steps) {
+  for (const st of steps) {
+    if (st.sql !== undefined) { prep(st.sql).run(...(st.params || [])); continue; }
+    const s = prep(insertSql(st));
+    for (const r of st.rows) s.run(...r);
+  }
+}
+// The write transaction appends go into: open until commit, so the rows of many messages share one commit and
+// none of them waits in memory (on either thread) for a batch to fill.
+let open = false;
+let aborted;
+function begin() { if (!open) { db.exec('BEGIN IMMEDIATE'); open = true; } }
+function rollback() { open = false; if (db.inTransaction) db.exec('ROLLBACK'); }
 const ops = {
   open(m) {
     if (m.nice) lowerPriority(m.nice);
@@ -32,23 +45,40 @@ const ops = {
   },
   exec(m) { db.exec(m.sql); return null; },
   all(m) { const s = prep(m.sql); if (s.reader) return s.all(...m.params); s.run(...m.params); return []; },
-  batch(m) {
-    db.transaction(() => {
-      for (const st of m.steps) {
-        if (st.sql !== undefined) { prep(st.sql).run(...(st.params || [])); continue; }
-        const s = prep(insertSql(st));
-        for (const r of st.rows) s.run(...r);
-      }
-    }).immediate();
+  // Inside an open append transaction this nests as a savepoint and commits with it.
+  batch(m) { db.transaction(() => runSteps(m.steps)).immediate(); return null; },
+  append(m) {
+    if (aborted) return null;
+    try { begin(); runSteps(m.steps); }
+    catch (e) { aborted = e; try { rollback(); } catch {} }
     return null;
   },
-  close() { if (db) { try { db.pragma('optimize'); } catch {} db.close(); } db = undefined; return null; },
+  commit(m) {
+    const e = aborted;
+    aborted = undefined;
+    if (e) throw e;
+    try {
+      if (m.steps.length > 0) { begin(); runSteps(m.steps); }
+      if (open) { db.exec('COMMIT'); open = false; }
+    } catch (err) { try { rollback(); } catch {} throw err; }
+    return null;
+  },
+  close() {
+    if (db) {
+      try { if (open && !aborted) db.exec('COMMIT'); } catch {}
+      try { db.pragma('optimize'); } catch {}
+      db.close();
+    }
+    db = undefined;
+    return null;
+  },
 };
 parentPort.on('message', (m) => {
   let reply;
   try { reply = { id: m.id, ok: true, result: ops[m.op](m) }; }
   catch (e) { reply = { id: m.id, ok: false, message: String((e && e.message) || e), code: e && e.code }; }
-  parentPort.postMessage(reply);
+  // Appends (id 0) are not answered: their errors surface at the next commit.
+  if (m.id !== 0) parentPort.postMessage(reply);
 });
 `;
 
@@ -145,6 +175,15 @@ export class SqliteExecutor implements SqlExecutor {
 
   async batch(steps: readonly SqlStep[]): Promise<void> {
     await this.call('batch', { steps });
+  }
+
+  append(steps: readonly SqlStep[]): void {
+    // A dead worker answers the next commit with its cause.
+    if (!this.dead) this.worker.postMessage({ id: 0, op: 'append', steps });
+  }
+
+  async commit(steps: readonly SqlStep[]): Promise<void> {
+    await this.call('commit', { steps });
   }
 
   async close(): Promise<void> {

@@ -95,6 +95,25 @@ describe('decision recorder', () => {
     await rec.close();
   });
 
+  it('streams records into an open SQLite transaction that other readers see only once it commits', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'd.db');
+    const rec = await createDecisionRecorder({ sqlite: file, queue: { max: 1000, batch: 1000, flushMs: 60_000 } }, { policyDir: dir, metrics: new Registry(), ...quiet });
+    for (const r of sample(10)) rec.record(r);
+    // One turn later the records are encoded and appended; the commit waits for the batch or the timer.
+    await new Promise((r) => setImmediate(r));
+    await (rec.store() as SqlDecisionStore).query({ limit: 1 });
+    expect(rec.stats()).toMatchObject({ queued: 10, written: 0 });
+    const reader = new Database(file, { readonly: true });
+    const count = () => (reader.prepare('SELECT COUNT(*) AS n FROM decisions').get() as { n: number }).n;
+    expect(count()).toBe(0);
+    await rec.flush();
+    expect(rec.stats()).toMatchObject({ queued: 0, written: 10 });
+    expect(count()).toBe(10);
+    reader.close();
+    await rec.close();
+  });
+
   it('writes NDJSON to stdout, one record per line, and nothing else', async () => {
     const out = new PassThrough();
     let text = '';

@@ -147,7 +147,8 @@ export function evaluatePhase(rs: CompiledRuleSet, tx: Transaction, phase: numbe
   const { next, fired, prelude } = fold;
   if (prelude) {
     tx.tx.copyFrom(prelude.tx);
-    for (const e of prelude.log) tx.log.push({ ...e });
+    // The folded log entries are frozen and shared by every transaction (no copy to allocate and fill).
+    for (const e of prelude.log) tx.log.push(e);
     tx.setMatches(prelude.matches);
   }
   let i = fold.start;
@@ -162,7 +163,7 @@ export function evaluatePhase(rs: CompiledRuleSet, tx: Transaction, phase: numbe
       tx.matchedVar = f.varValue;
       tx.matchedVarName = f.varName;
       tx.setMatches(f.matches);
-      tx.log.push({ ...f.entry });
+      tx.log.push(f.entry);
       i = to;
       continue;
     }

@@ -24,7 +24,10 @@ import { VarCollection } from './var-collection.js';
 import { evalRule, flowTarget, logEntry } from './evaluate.js';
 import { hasMacro, macroRefs } from './macro.js';
 
-/** The recorded effects of a constant rule (chain) that always matches. */
+/**
+ * The recorded effects of a constant rule (chain) that always matches. Its log entry (like the prelude's) is
+ * frozen and pushed as is onto every transaction's log.
+ */
 export interface Fired {
   readonly matches: readonly Match[];
   readonly varName: string;
@@ -188,7 +191,7 @@ function constantOutcome(sim: Transaction, rule: CompiledRule, phase: number, st
     first = false;
   }
   if (!matchedEffectsOk(rule, stableRef)) return undefined;
-  return { matches: sim.lastMatches, varName: sim.matchedVarName, varValue: sim.matchedVar, entry: logEntry(sim, rule, phase) };
+  return { matches: sim.lastMatches, varName: sim.matchedVarName, varValue: sim.matchedVar, entry: Object.freeze(logEntry(sim, rule, phase)) };
 }
 
 const SIM_INPUT = {
@@ -205,7 +208,7 @@ export function foldPhases(
   const preludeEnd = runPrelude(phase1, markers.get(1)!, sim);
   const preludeTx = new VarCollection();
   preludeTx.copyFrom(sim.tx);
-  const prelude: Prelude | undefined = preludeEnd === 0 ? undefined : { tx: preludeTx, log: sim.log.slice(), matches: sim.lastMatches };
+  const prelude: Prelude | undefined = preludeEnd === 0 ? undefined : { tx: preludeTx, log: sim.log.map((e) => Object.freeze(e)), matches: sim.lastMatches };
 
   const writes = new Writes();
   const all: CompiledRule[] = [];

@@ -51,6 +51,11 @@ export interface RecorderOptions {
   stdout?: NodeJS.WritableStream;
 }
 
+// Streaming hands records to the sinks in chunks of this many, or after this long: each chunk is one message to
+// the SQLite thread, and records younger than this are still freed by a young-generation collection.
+const STREAM_CHUNK = 512;
+const STREAM_CHUNK_MS = 50;
+
 function recorderMetrics(registry: Registry) {
   return {
     written: metric(registry, 'portcullis_decision_records_written_total', () => new Counter({ name: 'portcullis_decision_records_written_total', help: 'Decision records written, by sink.', labelNames: ['sink'], registers: [registry] })),
@@ -92,7 +97,12 @@ class Recorder implements DecisionRecorder {
   private queue: EncodedRecord[] = [];
   /** Every sink takes records as they come (append) and makes them durable at commit. */
   private readonly streaming: boolean;
-  /** Streaming: records appended since the last commit began, and those in commits not yet answered. */
+  /**
+   * Streaming: records encoded but not yet handed to the sinks (gathered into chunks: a message per turn would
+   * cost more than it saves), appended since the last commit began, and in commits not yet answered.
+   */
+  private staged: EncodedRecord[] = [];
+  private stageTimer: NodeJS.Timeout | undefined;
   private uncommitted = 0;
   private committing = 0;
   private commits: Promise<void> = Promise.resolve();
@@ -130,7 +140,7 @@ class Recorder implements DecisionRecorder {
 
   /** Records taken and not yet written: fresh, queued, or appended and not yet committed. */
   private pending(): number {
-    return this.fresh.length / 2 + this.queue.length + this.uncommitted + this.committing;
+    return this.fresh.length / 2 + this.queue.length + this.staged.length + this.uncommitted + this.committing;
   }
 
   /** Encodes the records of this turn, hands them on and schedules their write. */
@@ -146,10 +156,12 @@ class Recorder implements DecisionRecorder {
     }
     if (this.streaming) {
       if (encoded.length === 0) return;
-      for (const s of this.sinks) s.append!(encoded);
-      this.uncommitted += encoded.length;
-      if (this.uncommitted >= this.cfg.queue.batch) void this.commit();
-      else this.later(() => void this.commit());
+      for (const e of encoded) this.staged.push(e);
+      if (this.staged.length >= Math.min(STREAM_CHUNK, this.cfg.queue.batch)) this.appendStaged();
+      else if (!this.stageTimer) {
+        this.stageTimer = setTimeout(this.appendStaged, Math.min(STREAM_CHUNK_MS, this.cfg.queue.flushMs));
+        this.stageTimer.unref();
+      }
       return;
     }
     for (const e of encoded) this.queue.push(e);
@@ -172,6 +184,25 @@ class Recorder implements DecisionRecorder {
     this.timer.unref();
   }
 
+  /** Streaming: hands the staged records to every sink; commits once a batch is in. */
+  private readonly appendStaged = (): void => {
+    this.handOff();
+    if (this.uncommitted >= this.cfg.queue.batch) void this.commit();
+    else if (this.uncommitted > 0) this.later(() => void this.commit());
+  };
+
+  private handOff(): void {
+    if (this.stageTimer) {
+      clearTimeout(this.stageTimer);
+      this.stageTimer = undefined;
+    }
+    const chunk = this.staged;
+    if (chunk.length === 0) return;
+    this.staged = [];
+    for (const s of this.sinks) s.append!(chunk);
+    this.uncommitted += chunk.length;
+  }
+
   /**
    * Streaming: commits every sink's open transaction. The commits are requested now, so records appended from
    * here on belong to the next one; resolves when they are answered (and counted).
@@ -181,6 +212,7 @@ class Recorder implements DecisionRecorder {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    this.handOff();
     const n = this.uncommitted;
     if (n === 0) return this.commits;
     this.uncommitted = 0;

@@ -100,8 +100,8 @@ describe('decision recorder', () => {
     const file = join(dir, 'd.db');
     const rec = await createDecisionRecorder({ sqlite: file, queue: { max: 1000, batch: 1000, flushMs: 60_000 } }, { policyDir: dir, metrics: new Registry(), ...quiet });
     for (const r of sample(10)) rec.record(r);
-    // One turn later the records are encoded and appended; the commit waits for the batch or the timer.
-    await new Promise((r) => setImmediate(r));
+    // Within 50 ms the records are encoded and appended; the commit waits for the batch or the timer.
+    await new Promise((r) => setTimeout(r, 100));
     await (rec.store() as SqlDecisionStore).query({ limit: 1 });
     expect(rec.stats()).toMatchObject({ queued: 10, written: 0 });
     const reader = new Database(file, { readonly: true });

@@ -7,9 +7,10 @@
 import type { CompiledRuleSet } from './compile.js';
 import { atoi } from '../operators/numeric.js';
 import type { MatchLogEntry, Transaction } from './transaction.js';
-import type { CompiledOperator, CompiledRule, Entry, Match } from './types.js';
+import type { CompiledRule, Entry, Match } from './types.js';
 import { applyCtl } from './ctl.js';
-import { rulePlan, type TargetPlan } from './rule-plan.js';
+import { rulePlan, type RulePlan, type TargetPlan } from './rule-plan.js';
+import type { LiteralScan } from '../regex/byte-regex.js';
 import { VarCollection } from './var-collection.js';
 import { applyTransforms, candidates, finalValue, hasRuntimeExclusions, resolve, runtimeExclusions, NO_EXCLUSIONS } from './rule-values.js';
 
@@ -44,29 +45,30 @@ const UNCONDITIONAL: readonly Match[] = [{ name: '', value: '' }];
 
 /** Evaluates one rule (not its chain); returns its matches (empty = no match). */
 export function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] {
-  const op = rule.operator;
-  if (!op) {
+  const plan = rulePlan(rule);
+  if (plan.fn === undefined) {
     runSetvars(tx, rule);
     return UNCONDITIONAL;
   }
-  const plan = rulePlan(rule);
   const runtime = hasRuntimeExclusions(tx) ? runtimeExclusions(tx, rule, plan) : NO_EXCLUSIONS;
-  const capture = rule.capture;
   const slot = plan.chain;
+  const multiMatch = plan.multiMatch;
   let matches = NO_MATCH;
-  for (const tp of plan.targets) {
+  const targets = plan.targets;
+  for (let t = 0; t < targets.length; t++) {
+    const tp = targets[t]!;
     const entries = resolve(tx, tp, runtime);
     if (tp.target.count) {
       const v = applyTransforms(rule, String(entries.length));
-      if (opMatches(tx, op, v, capture)) matches = record(tx, rule, matches, tp.target.text, v);
+      if (opMatches(tx, plan, v)) matches = record(tx, rule, matches, tp.target.text, v);
       continue;
     }
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k]!;
-      if (rule.multiMatch) {
+      if (multiMatch) {
         const list = slot < 0 ? [e.value] : candidates(tx, rule, slot, e.value);
         for (const v of list) {
-          if (opMatches(tx, op, v, capture)) {
+          if (opMatches(tx, plan, v)) {
             matches = record(tx, rule, matches, matchName(tp, e), v);
             break;
           }
@@ -74,17 +76,40 @@ export function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] 
         continue;
       }
       const v = slot < 0 ? e.value : finalValue(tx, rule, slot, e.value);
-      if (opMatches(tx, op, v, capture)) matches = record(tx, rule, matches, matchName(tp, e), v);
+      if (opMatches(tx, plan, v)) matches = record(tx, rule, matches, matchName(tp, e), v);
     }
   }
   return matches;
 }
 
 /** The operator's verdict on one value, negation applied; a prefilter rejection skips the operator. */
-function opMatches(tx: Transaction, op: CompiledOperator, v: string, capture: boolean): boolean {
-  const filter = op.filter;
-  const ok = filter !== undefined && filter.rejects(tx.literals(v)) ? false : op.fn(tx, v, capture);
-  return ok !== op.negated;
+function opMatches(tx: Transaction, plan: RulePlan, v: string): boolean {
+  if (plan.filter !== undefined && rejects(plan, tx.literals(v))) return plan.negated;
+  return plan.fn!(tx, v, plan.capture) !== plan.negated;
+}
+
+/**
+ * LiteralFilter.rejects over the plan's copy of the literal ids: true when some set has none of its literals in
+ * the value. An id the scan does not know (a rule set compiled after the scan's index) is left to the filter.
+ */
+function rejects(plan: RulePlan, scan: LiteralScan): boolean {
+  const found = scan.found;
+  const size = scan.size;
+  if (plan.maxId >= size) return plan.filter!.rejects(scan);
+  if (found === undefined) return true;
+  const ids = plan.ids;
+  const end = plan.idsEnd;
+  for (let at = plan.idsAt; at < end;) {
+    const setEnd = at + 1 + ids[at]!;
+    let passes = false;
+    for (let j = at + 1; j < setEnd; j++) {
+      const id = ids[j]!;
+      if ((found[id >>> 5]! & (1 << (id & 31))) !== 0) { passes = true; break; }
+    }
+    if (!passes) return true;
+    at = setEnd;
+  }
+  return false;
 }
 
 function matchName(tp: TargetPlan, e: Entry): string {

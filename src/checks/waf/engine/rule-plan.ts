@@ -1,10 +1,15 @@
 /**
  * What the evaluator needs from a rule in the shape it needs it, derived once per rule (after every target
  * update of the rule set is applied) instead of per evaluation: each target with the rule's own exclusions of
- * that variable, the tags as ids (for `ctl:ruleRemoveTargetByTag`), and the slot of its transformation chain
- * in the per-transaction cache.
+ * that variable, the tags as ids (for `ctl:ruleRemoveTargetByTag`), the slot of its transformation chain in
+ * the per-transaction cache, and the operator's function and literal prefilter.
+ *
+ * A request steps through a couple of hundred rules and, with the gRPC work between two requests, meets them
+ * out of the CPU caches: so the plans are small, allocated one after another in evaluation order (neighbours
+ * in memory), their prefilters' literal ids are slices of one array, and their target lists are shared.
  */
-import type { CompiledRule, CompiledTarget, TargetExclusion } from './types.js';
+import type { LiteralFilter } from '../regex/byte-regex.js';
+import type { CompiledRule, CompiledTarget, OperatorFn, TargetExclusion } from './types.js';
 
 export interface TargetPlan {
   readonly target: CompiledTarget;
@@ -17,11 +22,25 @@ export interface TargetPlan {
 }
 
 export interface RulePlan {
+  /** The operator (undefined for SecAction), whether it is negated, and whether it captures. */
+  readonly fn: OperatorFn | undefined;
+  readonly negated: boolean;
+  readonly capture: boolean;
+  readonly multiMatch: boolean;
+  /** Slot of the transformation chain in Transaction.finalValues; -1 when the rule has no transformations. */
+  readonly chain: number;
+  /**
+   * The operator's literal prefilter, its highest literal id, and its literal ids (LiteralFilter's flat form)
+   * as `ids[idsAt..idsEnd)`.
+   */
+  readonly filter: LiteralFilter | undefined;
+  readonly maxId: number;
+  readonly ids: Int32Array;
+  readonly idsAt: number;
+  readonly idsEnd: number;
   readonly targets: readonly TargetPlan[];
   /** The rule's tags as ids (see tagId), for `ctl:ruleRemoveTargetByTag` checked against every later rule. */
   readonly tagIds: readonly number[];
-  /** Slot of the transformation chain in Transaction.finalValues; -1 when the rule has no transformations. */
-  readonly chain: number;
 }
 
 /** Tags of compiled rules by id, shared by every rule set of the process. */
@@ -65,16 +84,50 @@ export class PlanParts {
 }
 
 /** The rule's plan, built on first use (a rule is not changed once its rule set is compiled). */
-export function rulePlan(rule: CompiledRule, shared?: PlanParts): RulePlan {
-  return (rule.plan ??= buildPlan(rule, shared));
+export function rulePlan(rule: CompiledRule): RulePlan {
+  return (rule.plan ??= buildPlans([rule], new PlanParts())[0]!);
 }
 
-function targetPlans(rule: CompiledRule, shared: PlanParts | undefined): TargetPlan[] {
+/**
+ * Plans for rule links in evaluation order (a rule's chain right after it), assigned to them: parts first, then
+ * the plan objects back to back.
+ */
+export function buildPlans(links: readonly CompiledRule[], shared: PlanParts): RulePlan[] {
+  const flat: number[] = [];
+  const parts = links.map((rule) => {
+    const filter = rule.operator?.filter;
+    const at = flat.length;
+    if (filter) flat.push(...filter.flat);
+    return { targets: sharedTargets(rule, shared), tagIds: sharedTags(rule, shared), filter, at, end: flat.length };
+  });
+  const ids = Int32Array.from(flat);
+  return links.map((rule, i) => {
+    const { targets, tagIds, filter, at, end } = parts[i]!;
+    const plan: RulePlan = {
+      fn: rule.operator?.fn,
+      negated: rule.operator?.negated ?? false,
+      capture: rule.capture,
+      multiMatch: rule.multiMatch,
+      chain: rule.transforms.length === 0 ? -1 : chainSlot(rule.transformKey),
+      filter,
+      maxId: filter?.maxId ?? -1,
+      ids,
+      idsAt: at,
+      idsEnd: end,
+      targets,
+      tagIds,
+    };
+    rule.plan = plan;
+    return plan;
+  });
+}
+
+function targetPlans(rule: CompiledRule, shared: PlanParts): TargetPlan[] {
   return rule.targets.map((target): TargetPlan => {
     const { def } = target;
     const excluded = rule.exclusions.filter((x) => x.name === def.name);
-    const identity = shared && excluded.every((x) => x.text !== undefined) ? `${target.text}!${excluded.map((x) => x.text).join('|')}` : undefined;
-    const known = identity !== undefined ? shared!.target.get(identity) : undefined;
+    const identity = excluded.every((x) => x.text !== undefined) ? `${target.text}!${excluded.map((x) => x.text).join('|')}` : undefined;
+    const known = identity !== undefined ? shared.target.get(identity) : undefined;
     if (known) return known;
     const plan: TargetPlan = {
       target,
@@ -82,28 +135,30 @@ function targetPlans(rule: CompiledRule, shared: PlanParts | undefined): TargetP
       never: !def.collection && excluded.some((x) => !x.key),
       namePrefix: def.collection ? `${def.name}:` : def.name,
     };
-    if (identity !== undefined) shared!.target.set(identity, plan);
+    if (identity !== undefined) shared.target.set(identity, plan);
     return plan;
   });
 }
 
-function buildPlan(rule: CompiledRule, shared: PlanParts | undefined): RulePlan {
-  let targets: readonly TargetPlan[] | undefined;
-  let tagIds: readonly number[] | undefined;
+function sharedTargets(rule: CompiledRule, shared: PlanParts): readonly TargetPlan[] {
   // Two target lists with the same text (exclusions included) resolve the same values the same way.
   const identity = rule.exclusions.every((x) => x.text !== undefined)
     ? `${rule.targets.map((t) => t.text).join('|')}!${rule.exclusions.map((x) => x.text).join('|')}`
     : undefined;
-  if (shared && identity !== undefined) targets = shared.targets.get(identity);
+  let targets = identity !== undefined ? shared.targets.get(identity) : undefined;
   if (!targets) {
     targets = targetPlans(rule, shared);
-    if (shared && identity !== undefined) shared.targets.set(identity, targets);
+    if (identity !== undefined) shared.targets.set(identity, targets);
   }
-  const tagKey = rule.tags.join('\n');
-  if (shared) tagIds = shared.tags.get(tagKey);
-  if (!tagIds) {
-    tagIds = rule.tags.map(internTag);
-    if (shared) shared.tags.set(tagKey, tagIds);
+  return targets;
+}
+
+function sharedTags(rule: CompiledRule, shared: PlanParts): readonly number[] {
+  const key = rule.tags.join('\n');
+  let ids = shared.tags.get(key);
+  if (!ids) {
+    ids = rule.tags.map(internTag);
+    shared.tags.set(key, ids);
   }
-  return { targets, tagIds, chain: rule.transforms.length === 0 ? -1 : chainSlot(rule.transformKey) };
+  return ids;
 }

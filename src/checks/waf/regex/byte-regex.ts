@@ -75,8 +75,10 @@ function probeOk(re: RegExp, literals: readonly string[] | undefined): boolean {
  * The literal ids are kept flat (`[n, id1..idn, n, ...]`) so a check reads one array, not one per set.
  */
 export class LiteralFilter {
-  private readonly flat: Int32Array;
-  private readonly maxId: number;
+  /** Per set: its size, then its literal ids. */
+  readonly flat: Int32Array;
+  /** The highest literal id (a scan of an index this size or bigger knows every one). */
+  readonly maxId: number;
 
   constructor(private readonly sets: readonly string[][], ids: readonly number[][]) {
     const flat: number[] = [];

@@ -97,6 +97,7 @@ function rejects(plan: RulePlan, scan: LiteralScan): boolean {
   const size = scan.size;
   if (plan.maxId >= size) return plan.filter!.rejects(scan);
   if (found === undefined) return true;
+  const base = scan.at;
   const ids = plan.ids;
   const end = plan.idsEnd;
   for (let at = plan.idsAt; at < end;) {
@@ -104,7 +105,7 @@ function rejects(plan: RulePlan, scan: LiteralScan): boolean {
     let passes = false;
     for (let j = at + 1; j < setEnd; j++) {
       const id = ids[j]!;
-      if ((found[id >>> 5]! & (1 << (id & 31))) !== 0) { passes = true; break; }
+      if ((found[base + (id >>> 5)]! & (1 << (id & 31))) !== 0) { passes = true; break; }
     }
     if (!passes) return true;
     at = setEnd;

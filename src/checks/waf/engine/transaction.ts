@@ -114,8 +114,8 @@ export class Transaction {
     const lower = this.lower(s);
     r = this.scanByLower.get(lower);
     if (!r) {
-      const { found, size } = literalIndex.scan(lower);
-      r = { lower, found, size };
+      const { found, at, size } = literalIndex.scan(lower);
+      r = { lower, found, at, size };
       this.scanByLower.set(lower, r);
     }
     this.scanCache.set(s, r);

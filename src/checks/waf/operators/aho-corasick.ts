@@ -102,25 +102,59 @@ export class AhoCorasick {
   }
 
   /**
-   * Sets bit `id` of `bits` for every phrase occurring in `lower`; `bits` is allocated on the first phrase
-   * found. Returns the bits, or undefined when no phrase occurs.
+   * Sets bit `id` of a bit set for every phrase occurring in `lower`. The bit set is a region of `out.words`
+   * taken on the first phrase found (a new zeroed array replaces `out.words` when it is full: typed arrays
+   * are slow to allocate, so one is shared by many scans). Returns the region's offset in `out.words` as it is
+   * after the call, or -1 when no phrase occurs. `byteIds` (per byte, an id or -1) marks one-byte phrases kept
+   * out of the automaton: those would make nearly every byte of a text a phrase end.
    */
-  markAll(lower: string, phraseCount: number): Uint32Array | undefined {
+  markAll(lower: string, phraseCount: number, out: BitRegions, byteIds?: Int32Array): number {
     const { delta, classOf, width, outStart, outIds } = this;
-    let bits: Uint32Array | undefined;
+    const size = (phraseCount + 31) >>> 5;
+    let bits = out.words;
+    let base = -1;
     let s = 0;
     for (let i = 0; i < lower.length; i++) {
-      const d = delta[s * width + classOf[lower.charCodeAt(i) & 0xff]!]!;
+      const c = lower.charCodeAt(i) & 0xff;
+      if (byteIds !== undefined) {
+        const id = byteIds[c]!;
+        if (id >= 0) {
+          if (base < 0) { base = out.take(size); bits = out.words; }
+          bits[base + (id >>> 5)]! |= 1 << (id & 31);
+        }
+      }
+      const d = delta[s * width + classOf[c]!]!;
       s = d >>> 1;
       if ((d & 1) === 0) continue;
       const a = outStart[s]!;
       const b = outStart[s + 1]!;
-      bits ??= new Uint32Array((phraseCount + 31) >>> 5);
+      if (base < 0) { base = out.take(size); bits = out.words; }
       for (let k = a; k < b; k++) {
         const id = outIds[k]!;
-        bits[id >>> 5]! |= 1 << (id & 31);
+        bits[base + (id >>> 5)]! |= 1 << (id & 31);
       }
     }
-    return bits;
+    return base;
+  }
+}
+
+/** Zeroed regions of a shared Uint32Array, handed out once each. */
+export class BitRegions {
+  words: Uint32Array;
+  private used = 0;
+
+  constructor(private readonly chunk: number) {
+    this.words = new Uint32Array(chunk);
+  }
+
+  /** The offset of `n` fresh words in `words` (which may be a new array after the call). */
+  take(n: number): number {
+    if (this.used + n > this.words.length) {
+      this.words = new Uint32Array(Math.max(this.chunk, n));
+      this.used = 0;
+    }
+    const at = this.used;
+    this.used += n;
+    return at;
   }
 }

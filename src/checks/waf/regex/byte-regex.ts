@@ -45,8 +45,9 @@ export interface ByteRegex {
 /** A value's lower-cased form and the shared-index literals it contains (ids below `size` are known). */
 export interface LiteralScan {
   readonly lower: string;
-  /** Bit set over literal ids (bit `id` of word `id >>> 5`); undefined when the value holds none. */
+  /** Bit set over literal ids (bit `id` of word `at + (id >>> 5)`); undefined when the value holds none. */
   readonly found: Uint32Array | undefined;
+  readonly at: number;
   readonly size: number;
 }
 
@@ -105,7 +106,7 @@ export class LiteralFilter {
       for (let j = at + 1; j < end; j++) {
         const id = flat[j]!;
         if (id >= size) { known = false; break; }
-        if (found !== undefined && (found[id >>> 5]! & (1 << (id & 31))) !== 0) { passes = true; break; }
+        if (found !== undefined && (found[scan.at + (id >>> 5)]! & (1 << (id & 31))) !== 0) { passes = true; break; }
       }
       if (!passes && !known) {
         const l = scan.lower;

@@ -34,7 +34,13 @@ export function requestScalar(name: string, get: (tx: Transaction) => string | n
 // Key index per collection array: arrays are rebuilt when a collection changes, so identity is a safe key.
 const indexes = new WeakMap<readonly Entry[], Map<string, Entry[]>>();
 
+// The last list indexed: rules ask for keys of the same list many times in a row (a WeakMap lookup each time
+// cost more than the lookup in the index).
+let lastIndexed: readonly Entry[] | undefined;
+let lastIndex: Map<string, Entry[]> | undefined;
+
 function keyIndex(all: readonly Entry[]): Map<string, Entry[]> {
+  if (all === lastIndexed) return lastIndex!;
   let idx = indexes.get(all);
   if (!idx) {
     idx = new Map();
@@ -46,6 +52,8 @@ function keyIndex(all: readonly Entry[]): Map<string, Entry[]> {
     }
     indexes.set(all, idx);
   }
+  lastIndexed = all;
+  lastIndex = idx;
   return idx;
 }
 
@@ -71,14 +79,20 @@ export function collection(name: string, get: (tx: Transaction) => readonly Entr
 export function names(name: string, get: (tx: Transaction) => readonly Entry[]): VariableDef {
   // Built once per source list (a new list when the collection changes), so lookups by key stay indexed too.
   const built = new WeakMap<readonly Entry[], readonly Entry[]>();
+  // The last list and its names, asked for by rule after rule.
+  let lastAll: readonly Entry[] | undefined;
+  let lastOut: readonly Entry[] = EMPTY;
   return collection(name, (tx) => {
     const all = get(tx);
     if (all.length === 0) return EMPTY;
+    if (all === lastAll) return lastOut;
     let out = built.get(all);
     if (!out) {
       out = all.map((e) => ({ key: e.key, value: e.key }));
       built.set(all, out);
     }
+    lastAll = all;
+    lastOut = out;
     return out;
   });
 }

@@ -51,7 +51,7 @@ export function applyCtl(tx: Transaction, name: string, value: string): void {
       const [tag, targets] = splitOnce(value);
       if (!tag || !targets) break;
       const id = tagId(tag);
-      for (const exclusion of exclusionsOf(targets)) tx.targetRemovalsByTag.push({ tag, tagId: id, exclusion });
+      for (const exclusion of exclusionsOf(targets)) tx.targetRemovalsByTag.push({ tag, tagId: id, exclusion, alone: [exclusion] });
       break;
     }
     case 'ruleengine': {

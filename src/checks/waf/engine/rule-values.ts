@@ -23,7 +23,8 @@ export function hasRuntimeExclusions(tx: Transaction): boolean {
 export function runtimeExclusions(tx: Transaction, rule: CompiledRule, plan: RulePlan): readonly TargetExclusion[] {
   let list = NO_EXCLUSIONS;
   if (tx.targetRemovalsById.size > 0) list = tx.targetRemovalsById.get(rule.id) ?? list;
-  for (const t of tx.targetRemovalsByTag) if (t.tagId >= 0 && plan.tagIds.includes(t.tagId)) list = list.concat([t.exclusion]);
+  // CRS removes a target by tag for every request with a plain path (941010): no list is built per rule for it.
+  for (const t of tx.targetRemovalsByTag) if (t.tagId >= 0 && plan.tagIds.includes(t.tagId)) list = list.length === 0 ? t.alone : list.concat(t.alone);
   return list;
 }
 
@@ -39,7 +40,7 @@ export function resolve(tx: Transaction, tp: TargetPlan, runtime: readonly Targe
   if (entries.length === 0) return entries;
   const excluded = tp.excluded;
   if (excluded.length > 0) entries = entries.filter((e) => !excluded.some((x) => keyMatches(x.key, e.key)));
-  if (runtime.length > 0) {
+  if (runtime.length > 0 && runtime.some((x) => x.name === def.name)) {
     const mine = runtime.filter((x) => x.name === def.name);
     if (mine.length > 0) {
       if (!def.collection) return mine.some((x) => !x.key) ? NONE : entries;

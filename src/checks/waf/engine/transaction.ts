@@ -71,8 +71,8 @@ export class Transaction {
   removedRanges: RemovalRange[] = [];
   removedTags: string[] = [];
   targetRemovalsById = new Map<number, TargetExclusion[]>();
-  /** `tagId` is the tag's id in rule plans (-1: no compiled rule carries it). */
-  targetRemovalsByTag: Array<{ tag: string; tagId: number; exclusion: TargetExclusion }> = [];
+  /** `tagId` is the tag's id in rule plans (-1: no compiled rule carries it); `alone` is `[exclusion]`. */
+  targetRemovalsByTag: Array<{ tag: string; tagId: number; exclusion: TargetExclusion; alone: readonly TargetExclusion[] }> = [];
 
   readonly log: MatchLogEntry[] = [];
   interruption: Interruption | undefined;

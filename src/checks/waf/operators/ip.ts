@@ -21,11 +21,53 @@ function parseRanges(items: string[]): Range[] | string {
   return out;
 }
 
+/**
+ * A dotted-decimal IPv4 address without leading zeros (what REMOTE_ADDR holds) as an unsigned 32-bit number, or
+ * -1 for anything else (left to ipaddr.js, which also reads octal, hex and short forms).
+ */
+function dottedQuad(s: string): number {
+  let value = 0;
+  let octets = 0;
+  let i = 0;
+  while (i < s.length) {
+    const start = i;
+    let n = 0;
+    while (i < s.length) {
+      const c = s.charCodeAt(i) - 0x30;
+      if (c < 0 || c > 9) break;
+      n = n * 10 + c;
+      i++;
+    }
+    const len = i - start;
+    if (len === 0 || len > 3 || n > 255 || (len > 1 && s.charCodeAt(start) === 0x30)) return -1;
+    value = value * 256 + n;
+    octets++;
+    if (i === s.length) break;
+    if (s.charCodeAt(i) !== 0x2e || octets === 4) return -1;
+    i++;
+    if (i === s.length) return -1;
+  }
+  return octets === 4 ? value : -1;
+}
+
 function matcher(ranges: Range[]): OperatorFn {
+  // IPv4 ranges as numbers: a plain dotted-quad address (the usual input) is matched without ipaddr.js, whose
+  // parser is many times the cost of the whole match.
+  const v4 = ranges.filter(([net]) => net.kind() === 'ipv4').map(([net, bits]) => {
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    const b = net.toByteArray();
+    return { net: (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) & mask) >>> 0, mask };
+  });
   return (_tx, input) => {
+    const text = input.trim();
+    const quad = dottedQuad(text);
+    if (quad >= 0) {
+      for (const r of v4) if (((quad & r.mask) >>> 0) === r.net) return true;
+      return false;
+    }
     let addr: ipaddr.IPv4 | ipaddr.IPv6;
     try {
-      addr = ipaddr.process(input.trim());
+      addr = ipaddr.process(text);
     } catch {
       return false;
     }

@@ -9,7 +9,7 @@
  * in memory), their prefilters' literal ids are slices of one array, and their target lists are shared.
  */
 import type { LiteralFilter } from '../regex/byte-regex.js';
-import type { CompiledRule, CompiledTarget, OperatorFn, TargetExclusion } from './types.js';
+import type { CompiledRule, CompiledTarget, Entry, OperatorFn, TargetExclusion } from './types.js';
 
 export interface TargetPlan {
   readonly target: CompiledTarget;
@@ -19,6 +19,8 @@ export interface TargetPlan {
   readonly never: boolean;
   /** `NAME:` for collections (the match name is this plus the key), the name itself for scalars. */
   readonly namePrefix: string;
+  /** The last list filtered by the key regex and exclusions, and the result (see rule-values.ts resolve). */
+  readonly memo: { source: readonly Entry[] | undefined; result: readonly Entry[] };
 }
 
 export interface RulePlan {
@@ -134,6 +136,7 @@ function targetPlans(rule: CompiledRule, shared: PlanParts): TargetPlan[] {
       excluded: def.collection ? excluded : [],
       never: !def.collection && excluded.some((x) => !x.key),
       namePrefix: def.collection ? `${def.name}:` : def.name,
+      memo: { source: undefined, result: [] },
     };
     if (identity !== undefined) shared.target.set(identity, plan);
     return plan;

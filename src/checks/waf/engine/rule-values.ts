@@ -28,26 +28,65 @@ export function runtimeExclusions(tx: Transaction, rule: CompiledRule, plan: Rul
   return list;
 }
 
+/** The entries whose key the regex matches. */
+function withKey(entries: readonly Entry[], regex: { test(s: string): boolean }): Entry[] {
+  const out: Entry[] = [];
+  for (let i = 0; i < entries.length; i++) if (regex.test(entries[i]!.key)) out.push(entries[i]!);
+  return out;
+}
+
+/** The entries no exclusion naming `name` (all of `excluded` when name is undefined) removes. */
+function without(entries: readonly Entry[], excluded: readonly TargetExclusion[], name: string | undefined): Entry[] {
+  const out: Entry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i]!;
+    let removed = false;
+    for (let k = 0; k < excluded.length && !removed; k++) {
+      const x = excluded[k]!;
+      removed = (name === undefined || x.name === name) && keyMatches(x.key, e.key);
+    }
+    if (!removed) out.push(e);
+  }
+  return out;
+}
+
+// resolve defines no closures: a function whose locals a closure captures allocates a context on every call,
+// and resolve runs about a thousand times per request.
 export function resolve(tx: Transaction, tp: TargetPlan, runtime: readonly TargetExclusion[]): readonly Entry[] {
   if (tp.never) return NONE;
-  const { def, key } = tp.target;
-  let entries: readonly Entry[];
-  if (key?.plain !== undefined && def.getKey) entries = def.getKey(tx, key.plain);
-  else {
-    entries = def.get(tx);
-    if (key?.regex && entries.length > 0) entries = entries.filter((e) => key.regex!.test(e.key));
-  }
+  const target = tp.target;
+  const def = target.def;
+  const key = target.key;
+  const plain = key?.plain !== undefined && def.getKey !== undefined;
+  let entries = plain ? def.getKey!(tx, key.plain!) : def.get(tx);
   if (entries.length === 0) return entries;
+  const regex = plain ? undefined : key?.regex;
   const excluded = tp.excluded;
-  if (excluded.length > 0) entries = entries.filter((e) => !excluded.some((x) => keyMatches(x.key, e.key)));
-  if (runtime.length > 0 && runtime.some((x) => x.name === def.name)) {
-    const mine = runtime.filter((x) => x.name === def.name);
-    if (mine.length > 0) {
-      if (!def.collection) return mine.some((x) => !x.key) ? NONE : entries;
-      entries = entries.filter((e) => !mine.some((x) => keyMatches(x.key, e.key)));
+  if (regex !== undefined || excluded.length > 0) {
+    // Variables hand out the same list until their values change, so the filtered list is kept with the target
+    // plan (shared by the rules with this target) for the list it was filtered from: CRS filters the same
+    // headers by the same exclusions rule after rule.
+    const memo = tp.memo;
+    if (memo.source === entries) entries = memo.result;
+    else {
+      const source = entries;
+      if (regex !== undefined) entries = withKey(entries, regex);
+      if (excluded.length > 0) entries = without(entries, excluded, undefined);
+      memo.source = source;
+      memo.result = entries;
     }
   }
-  return entries;
+  if (runtime.length === 0) return entries;
+  let named = false;
+  let keyless = false;
+  for (let k = 0; k < runtime.length; k++) {
+    if (runtime[k]!.name !== def.name) continue;
+    named = true;
+    if (!runtime[k]!.key) keyless = true;
+  }
+  if (!named) return entries;
+  if (!def.collection) return keyless ? NONE : entries;
+  return without(entries, runtime, def.name);
 }
 
 export function applyTransforms(rule: CompiledRule, value: string): string {

@@ -47,7 +47,11 @@ export const removeComments: TransformFn = (s) => {
 
 export const removeCommentsChar: TransformFn = (s) => s.replace(/\/\*|\*\/|<!--|-->|--|#/g, '');
 
+/** A byte cmdLine changes or drops; without any, it returns its input. */
+const CMDLINE_EDITS = /["'\\^ ,;\t\r\nA-Z]/;
+
 export const cmdLine: TransformFn = (s) => {
+  if (!CMDLINE_EDITS.test(s)) return s;
   let out = '';
   let space = false;
   for (let i = 0; i < s.length; i++) {

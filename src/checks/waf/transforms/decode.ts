@@ -234,7 +234,9 @@ export const base64Decode: TransformFn = (s) => {
   return decodeDigits(m ? m[0] : '');
 };
 
-export const base64DecodeExt: TransformFn = (s) => decodeDigits(s.replace(/[^A-Za-z0-9+/]/g, ''));
+const NOT_B64 = /[^A-Za-z0-9+/]/g;
+
+export const base64DecodeExt: TransformFn = (s) => decodeDigits(s.replace(NOT_B64, ''));
 
 export const base64Encode: TransformFn = (s) => Buffer.from(s, 'latin1').toString('base64');
 
@@ -267,22 +269,28 @@ export const urlEncode: TransformFn = (s) => {
 };
 
 /** UTF-8 sequences become `%uHHHH` (lower-case hex); invalid sequences stay as bytes. */
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
+/** Byte k of s is a UTF-8 continuation byte (a top-level function: a closure over s would cost a context per call). */
+function isCont(s: string, k: number): boolean {
+  return k < s.length && (s.charCodeAt(k) & 0xc0) === 0x80;
+}
+
 export const utf8toUnicode: TransformFn = (s) => {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  if (ASCII.test(s)) return s;
   let out = '';
   let i = 0;
-  const cont = (k: number) => k < s.length && (s.charCodeAt(k) & 0xc0) === 0x80;
   while (i < s.length) {
     const c = s.charCodeAt(i);
     let cp = -1;
     let len = 1;
-    if (c >= 0xc2 && c <= 0xdf && cont(i + 1)) { cp = ((c & 0x1f) << 6) | (s.charCodeAt(i + 1) & 0x3f); len = 2; }
-    else if (c >= 0xe0 && c <= 0xef && cont(i + 1) && cont(i + 2)) {
+    if (c >= 0xc2 && c <= 0xdf && isCont(s, i + 1)) { cp = ((c & 0x1f) << 6) | (s.charCodeAt(i + 1) & 0x3f); len = 2; }
+    else if (c >= 0xe0 && c <= 0xef && isCont(s, i + 1) && isCont(s, i + 2)) {
       cp = ((c & 0x0f) << 12) | ((s.charCodeAt(i + 1) & 0x3f) << 6) | (s.charCodeAt(i + 2) & 0x3f);
       len = 3;
       if (cp < 0x800) cp = -1;
-    } else if (c >= 0xf0 && c <= 0xf4 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
+    } else if (c >= 0xf0 && c <= 0xf4 && isCont(s, i + 1) && isCont(s, i + 2) && isCont(s, i + 3)) {
       cp = ((c & 0x07) << 18) | ((s.charCodeAt(i + 1) & 0x3f) << 12) | ((s.charCodeAt(i + 2) & 0x3f) << 6) | (s.charCodeAt(i + 3) & 0x3f);
       len = 4;
       if (cp < 0x10000 || cp > 0x10ffff) cp = -1;

@@ -4,10 +4,16 @@
  */
 import type { TransformFn } from '../engine/types.js';
 
+const TRAILING = /\/\.{0,2}$/;
+/** A `.` or `..` segment. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
 export const normalizePath: TransformFn = (s) => {
   if (s.indexOf('/') < 0 && s.indexOf('.') < 0) return s;
+  // No empty segment (but a leading or trailing one) and no dot segment: nothing to normalise.
+  if (s.indexOf('//') < 0 && !DOT_SEGMENT.test(s)) return s;
   const absolute = s.startsWith('/');
-  const trailing = /\/\.{0,2}$/.test(s) && s.length > 1;
+  const trailing = TRAILING.test(s) && s.length > 1;
   const parts = s.split('/');
   const stack: string[] = [];
   for (const p of parts) {
@@ -24,4 +30,6 @@ export const normalizePath: TransformFn = (s) => {
   return out;
 };
 
-export const normalizePathWin: TransformFn = (s) => normalizePath(s.replace(/\\/g, '/'));
+const BACKSLASHES = /\\/g;
+
+export const normalizePathWin: TransformFn = (s) => normalizePath(s.replace(BACKSLASHES, '/'));

@@ -97,13 +97,10 @@ export function applyTransforms(rule: CompiledRule, value: string): string {
 
 /** The value after the rule's transformation chain, cached per transaction and chain. */
 export function finalValue(tx: Transaction, rule: CompiledRule, slot: number, value: string): string {
-  let cache = tx.finalValues[slot];
-  if (cache === undefined) cache = tx.finalValues[slot] = new Map();
-  let v = cache.get(value);
-  if (v === undefined) {
-    v = applyTransforms(rule, value);
-    cache.set(value, v);
-  }
+  let bySlot = tx.finalValues.get(value);
+  if (bySlot === undefined) tx.finalValues.set(value, (bySlot = []));
+  let v = bySlot[slot];
+  if (v === undefined) bySlot[slot] = v = applyTransforms(rule, value);
   return v;
 }
 
@@ -112,9 +109,9 @@ export function finalValue(tx: Transaction, rule: CompiledRule, slot: number, va
  * (cached per transaction and chain).
  */
 export function candidates(tx: Transaction, rule: CompiledRule, slot: number, value: string): readonly string[] {
-  let cache = tx.candidateValues[slot];
-  if (cache === undefined) cache = tx.candidateValues[slot] = new Map();
-  let list = cache.get(value);
+  let bySlot = tx.candidateValues.get(value);
+  if (bySlot === undefined) tx.candidateValues.set(value, (bySlot = []));
+  let list = bySlot[slot];
   if (list === undefined) {
     const out = [value];
     let v = value;
@@ -122,8 +119,7 @@ export function candidates(tx: Transaction, rule: CompiledRule, slot: number, va
       v = t.fn(v);
       if (v !== out[out.length - 1]) out.push(v);
     }
-    list = out;
-    cache.set(value, list);
+    list = bySlot[slot] = out;
   }
   return list;
 }

@@ -79,10 +79,10 @@ export class Transaction {
   /** Set by `allow`: phases at or below this number are skipped from then on. */
   allowedThroughPhase = 0;
 
-  /** Per transformation chain (rule-plan.ts slot): value to its transformed value. */
-  readonly finalValues: Array<Map<string, string> | undefined> = [];
+  /** Per value, by transformation chain (rule-plan.ts slot): its transformed value (one map, not one per chain). */
+  readonly finalValues = new Map<string, Array<string | undefined>>();
   /** Per multiMatch chain: value to the values tried (before and after each step). */
-  readonly candidateValues: Array<Map<string, readonly string[]> | undefined> = [];
+  readonly candidateValues = new Map<string, Array<readonly string[] | undefined>>();
   private lowerCache = new Map<string, string>();
   /** Scans by the value as given (the common repeat: one value, many regexes). */
   private scanCache = new Map<string, LiteralScan>();

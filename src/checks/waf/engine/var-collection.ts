@@ -13,6 +13,14 @@ interface Slot {
 
 const NONE: readonly Entry[] = [];
 
+function copySlot(this: Map<string, Slot>, slot: Slot, key: string): void {
+  this.set(key, slot);
+}
+
+function pushEntry(this: Entry[], slot: Slot): void {
+  this.push(slot.entry);
+}
+
 export class VarCollection {
   private slots = new Map<string, Slot>();
   private all: readonly Entry[] | undefined;
@@ -43,7 +51,10 @@ export class VarCollection {
 
   /** Becomes a copy of `other` (entries are immutable, so they are shared). */
   copyFrom(other: VarCollection): void {
-    this.slots = new Map(other.slots);
+    // forEach, not new Map(other.slots): the iterator protocol allocates an entry array per slot.
+    const slots = new Map<string, Slot>();
+    other.slots.forEach(copySlot, slots);
+    this.slots = slots;
     this.all = other.all;
   }
 
@@ -51,7 +62,7 @@ export class VarCollection {
   entries(): readonly Entry[] {
     if (this.all === undefined) {
       const out: Entry[] = [];
-      for (const s of this.slots.values()) out.push(s.entry);
+      this.slots.forEach(pushEntry, out);
       this.all = out;
     }
     return this.all;

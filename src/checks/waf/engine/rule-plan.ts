@@ -65,6 +65,11 @@ function internTag(tag: string): number {
 /** Transformation chains by identity (names and multiMatch), shared by every rule set of the process. */
 const chainSlots = new Map<string, number>();
 
+/** How many chain slots there are (the length a per-value array of chain results needs). */
+export function chainSlotCount(): number {
+  return chainSlots.size;
+}
+
 export function chainSlot(transformKey: string): number {
   let slot = chainSlots.get(transformKey);
   if (slot === undefined) {

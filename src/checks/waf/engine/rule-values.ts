@@ -2,7 +2,7 @@
  * The values a rule's operator runs on: targets resolved and filtered by the rule's exclusions and by
  * `ctl` target removals, then transformed (cached per transaction and chain).
  */
-import type { RulePlan, TargetPlan } from './rule-plan.js';
+import { chainSlotCount, type RulePlan, type TargetPlan } from './rule-plan.js';
 import type { Transaction } from './transaction.js';
 import type { CompiledRule, Entry, TargetExclusion } from './types.js';
 
@@ -98,7 +98,8 @@ export function applyTransforms(rule: CompiledRule, value: string): string {
 /** The value after the rule's transformation chain, cached per transaction and chain. */
 export function finalValue(tx: Transaction, rule: CompiledRule, slot: number, value: string): string {
   let bySlot = tx.finalValues.get(value);
-  if (bySlot === undefined) tx.finalValues.set(value, (bySlot = []));
+  // Sized for every slot up front: filled at scattered slots, a growing array would be copied again and again.
+  if (bySlot === undefined) tx.finalValues.set(value, (bySlot = new Array<string | undefined>(chainSlotCount())));
   let v = bySlot[slot];
   if (v === undefined) bySlot[slot] = v = applyTransforms(rule, value);
   return v;

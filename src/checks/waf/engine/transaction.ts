@@ -49,6 +49,8 @@ export interface BodyState {
 
 export interface RemovalRange { lo: number; hi: number }
 
+const NO_ENTRIES: readonly Entry[] = [];
+
 export class Transaction {
   readonly input: WafInput;
   readonly tx = new VarCollection();
@@ -159,8 +161,8 @@ export class Transaction {
     return (this.#argsGet ??= parseArgs(this.queryString, this.argsLimit));
   }
 
-  get argsPost(): Entry[] {
-    return this.body?.argsPost ?? [];
+  get argsPost(): readonly Entry[] {
+    return this.body?.argsPost ?? NO_ENTRIES;
   }
 
   get headers(): Entry[] {

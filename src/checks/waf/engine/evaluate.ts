@@ -66,8 +66,13 @@ export function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] 
     for (let k = 0; k < entries.length; k++) {
       const e = entries[k]!;
       if (multiMatch) {
-        const list = slot < 0 ? [e.value] : candidates(tx, rule, slot, e.value);
-        for (const v of list) {
+        if (slot < 0) {
+          if (opMatches(tx, plan, e.value)) matches = record(tx, rule, matches, matchName(tp, e), e.value);
+          continue;
+        }
+        const list = candidates(tx, rule, slot, e.value);
+        for (let c = 0; c < list.length; c++) {
+          const v = list[c]!;
           if (opMatches(tx, plan, v)) {
             matches = record(tx, rule, matches, matchName(tp, e), v);
             break;

@@ -111,7 +111,7 @@ export function finalValue(tx: Transaction, rule: CompiledRule, slot: number, va
  */
 export function candidates(tx: Transaction, rule: CompiledRule, slot: number, value: string): readonly string[] {
   let bySlot = tx.candidateValues.get(value);
-  if (bySlot === undefined) tx.candidateValues.set(value, (bySlot = []));
+  if (bySlot === undefined) tx.candidateValues.set(value, (bySlot = new Array<readonly string[] | undefined>(chainSlotCount())));
   let list = bySlot[slot];
   if (list === undefined) {
     const out = [value];

@@ -10,7 +10,7 @@
  *  - Constant rules after it: a rule (chain) that reads only TX variables no rule outside the prelude can
  *    write (`TX:detection_paranoia_level` in CRS's paranoia-level gates), writes nothing, and has no ctl, no
  *    disruptive action and no macro in its message, has the same outcome in every transaction. One whose
- *    first rule never matches is a no-op (runs of them become one jump); one that always matches becomes its
+ *    first rule never matches is a no-op (whatever that rule would write or do on a match) (runs of them become one jump); one that always matches becomes its
  *    recorded effects (match state, log entry) and a jump to where its skipAfter/skip leads. A `ctl` rule
  *    removal is honoured at run time (a removed constant rule is stepped over, as the evaluator would), and
  *    rules a `ctl:ruleRemoveTargetBy*` may name are never folded.
@@ -183,10 +183,11 @@ function constantOutcome(sim: Transaction, rule: CompiledRule, phase: number, st
   let first = true;
   for (let link: CompiledRule | undefined = rule; link; link = link.chain) {
     sim.rule = rule;
-    if (link.setvars.length > 0 || link.initcols.length > 0) return undefined;
     if (!readsOk(link, stableRef, stableTarget)) return undefined;
     const matches = evalRule(sim, link);
     if (matches.length === 0) return first ? 'noop' : undefined;
+    // It matched: its setvars ran on the simulation (harmlessly), but they would run in every transaction.
+    if (link.setvars.length > 0 || link.initcols.length > 0) return undefined;
     sim.setMatches(matches);
     first = false;
   }
@@ -234,6 +235,7 @@ export function foldPhases(
       const rule = list[i]!;
       if (links(rule).some((l) => removable.ids.has(l.id) || l.tags.some((t) => removable.tags.has(t)))) continue;
       sim.tx.copyFrom(preludeTx);
+      sim.collections.clear();
       const r = constantOutcome(sim, rule, p, stableRef, stableTarget);
       if (r === 'noop') noop[i] = 1;
       else if (r !== undefined) fired[i] = r;

@@ -151,6 +151,17 @@ SecRule TX:on "@eq 1" "id:6,phase:1,deny,log"
     expect(same(rs, { headers: [['x', 'y']] }).log.map((e) => e.id)).toEqual([1, 2, 4, 5, 6]);
   });
 
+  it('folds a rule that never matches whatever it would write, but not one that always matches and writes', () => {
+    const rs = compileText(`
+SecAction "id:1,phase:1,pass,nolog,setvar:tx.pl=1,setvar:tx.score=0"
+SecRule ARGS "@contains x" "id:2,phase:2,pass,setvar:tx.score=+3"
+SecRule TX:pl "@ge 2" "id:3,phase:2,pass,nolog,setvar:'tx.total=+%{tx.score}',ctl:ruleEngine=Off"
+SecRule TX:pl "@ge 1" "id:4,phase:2,pass,nolog,setvar:'tx.total=+%{tx.score}'"
+`);
+    expect(foldCounts(rs, 2)).toEqual({ start: 0, noop: 1, fired: 0 });
+    expect(same(rs, { uri: '/?a=x' }).tx.getTx('total')).toBe('3');
+  });
+
   it('folds each rule set with its own values (per-route paranoia levels)', () => {
     const rules = (pl: number): string => `
 SecAction "id:1,phase:1,pass,nolog,setvar:tx.pl=${pl}"

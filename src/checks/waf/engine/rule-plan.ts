@@ -9,7 +9,7 @@
  * in memory), their prefilters' literal ids are slices of one array, and their target lists are shared.
  */
 import type { LiteralFilter } from '../regex/byte-regex.js';
-import type { CompiledRule, CompiledTarget, Entry, OperatorFn, TargetExclusion } from './types.js';
+import type { CompiledRule, CompiledTarget, CompiledTransform, Entry, OperatorFn, TargetExclusion, TransformFn } from './types.js';
 
 export interface TargetPlan {
   readonly target: CompiledTarget;
@@ -64,6 +64,13 @@ function internTag(tag: string): number {
 
 /** Transformation chains by identity (names and multiMatch), shared by every rule set of the process. */
 const chainSlots = new Map<string, number>();
+/**
+ * Per slot of a chain that is not multiMatch: the slot of the chain without its last transformation (-1 when it
+ * has one), and that last transformation. A value's result for a chain is then its last step applied to the
+ * cached result of the shorter chain: CRS's chains share long prefixes (t:none,t:utf8toUnicode,t:urlDecodeUni,...).
+ */
+export const slotParent: number[] = [];
+export const slotStep: Array<TransformFn | undefined> = [];
 
 /** How many chain slots there are (the length a per-value array of chain results needs). */
 export function chainSlotCount(): number {
@@ -77,6 +84,25 @@ export function chainSlot(transformKey: string): number {
     chainSlots.set(transformKey, slot);
   }
   return slot;
+}
+
+/** The slot of the first `n` transformations as a (not multiMatch) chain, its prefixes registered first. */
+function prefixSlot(transforms: readonly CompiledTransform[], n: number): number {
+  const key = transforms.slice(0, n).map((t) => t.name.toLowerCase()).join(',');
+  let slot = chainSlots.get(key);
+  if (slot === undefined) {
+    const parent = n > 1 ? prefixSlot(transforms, n - 1) : -1;
+    slot = chainSlot(key);
+    slotParent[slot] = parent;
+    slotStep[slot] = transforms[n - 1]!.fn;
+  }
+  return slot;
+}
+
+/** The rule's chain slot (-1: no transformations). */
+function ruleSlot(rule: CompiledRule): number {
+  if (rule.transforms.length === 0) return -1;
+  return rule.multiMatch ? chainSlot(rule.transformKey) : prefixSlot(rule.transforms, rule.transforms.length);
 }
 
 /**
@@ -115,7 +141,7 @@ export function buildPlans(links: readonly CompiledRule[], shared: PlanParts): R
       negated: rule.operator?.negated ?? false,
       capture: rule.capture,
       multiMatch: rule.multiMatch,
-      chain: rule.transforms.length === 0 ? -1 : chainSlot(rule.transformKey),
+      chain: ruleSlot(rule),
       filter,
       maxId: filter?.maxId ?? -1,
       ids,

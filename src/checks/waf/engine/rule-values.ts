@@ -2,7 +2,7 @@
  * The values a rule's operator runs on: targets resolved and filtered by the rule's exclusions and by
  * `ctl` target removals, then transformed (cached per transaction and chain).
  */
-import { chainSlotCount, type RulePlan, type TargetPlan } from './rule-plan.js';
+import { chainSlotCount, slotParent, slotStep, type RulePlan, type TargetPlan } from './rule-plan.js';
 import type { Transaction } from './transaction.js';
 import type { CompiledRule, Entry, TargetExclusion } from './types.js';
 
@@ -95,14 +95,25 @@ export function applyTransforms(rule: CompiledRule, value: string): string {
   return v;
 }
 
-/** The value after the rule's transformation chain, cached per transaction and chain. */
-export function finalValue(tx: Transaction, rule: CompiledRule, slot: number, value: string): string {
+/**
+ * The value after the rule's transformation chain, cached per transaction and chain; a chain's result is its
+ * last step applied to the (cached) result of the chain without it.
+ */
+export function finalValue(tx: Transaction, _rule: CompiledRule, slot: number, value: string): string {
   let bySlot = tx.finalValues.get(value);
   // Sized for every slot up front: filled at scattered slots, a growing array would be copied again and again.
   if (bySlot === undefined) tx.finalValues.set(value, (bySlot = new Array<string | undefined>(chainSlotCount())));
-  let v = bySlot[slot];
-  if (v === undefined) bySlot[slot] = v = applyTransforms(rule, value);
-  return v;
+  const v = bySlot[slot];
+  return v !== undefined ? v : stepsUpTo(bySlot, slot, value);
+}
+
+function stepsUpTo(bySlot: Array<string | undefined>, slot: number, value: string): string {
+  const parent = slotParent[slot]!;
+  let input = value;
+  if (parent >= 0) input = bySlot[parent] ?? stepsUpTo(bySlot, parent, value);
+  const out = slotStep[slot]!(input);
+  bySlot[slot] = out;
+  return out;
 }
 
 /**

@@ -62,10 +62,10 @@ function internTag(tag: string): number {
   return id;
 }
 
-/** Transformation chains by identity (names and multiMatch), shared by every rule set of the process. */
+/** Transformation chains by identity (their names), shared by every rule set of the process. */
 const chainSlots = new Map<string, number>();
 /**
- * Per slot of a chain that is not multiMatch: the slot of the chain without its last transformation (-1 when it
+ * Per chain slot: the slot of the chain without its last transformation (-1 when it
  * has one), and that last transformation. A value's result for a chain is then its last step applied to the
  * cached result of the shorter chain: CRS's chains share long prefixes (t:none,t:utf8toUnicode,t:urlDecodeUni,...).
  */
@@ -99,10 +99,9 @@ function prefixSlot(transforms: readonly CompiledTransform[], n: number): number
   return slot;
 }
 
-/** The rule's chain slot (-1: no transformations). */
+/** The rule's chain slot (-1: no transformations); multiMatch rules walk its prefixes (rule-values.ts). */
 function ruleSlot(rule: CompiledRule): number {
-  if (rule.transforms.length === 0) return -1;
-  return rule.multiMatch ? chainSlot(rule.transformKey) : prefixSlot(rule.transforms, rule.transforms.length);
+  return rule.transforms.length === 0 ? -1 : prefixSlot(rule.transforms, rule.transforms.length);
 }
 
 /**

@@ -120,15 +120,19 @@ function stepsUpTo(bySlot: Array<string | undefined>, slot: number, value: strin
  * multiMatch: the value before and after each transformation step, a step that changed nothing dropped
  * (cached per transaction and chain).
  */
-export function candidates(tx: Transaction, rule: CompiledRule, slot: number, value: string): readonly string[] {
+export function candidates(tx: Transaction, _rule: CompiledRule, slot: number, value: string): readonly string[] {
   let bySlot = tx.candidateValues.get(value);
   if (bySlot === undefined) tx.candidateValues.set(value, (bySlot = new Array<readonly string[] | undefined>(chainSlotCount())));
   let list = bySlot[slot];
   if (list === undefined) {
+    // The value after each step is the chain prefix's result, shared with the rules that are not multiMatch.
+    let finals = tx.finalValues.get(value);
+    if (finals === undefined) tx.finalValues.set(value, (finals = new Array<string | undefined>(chainSlotCount())));
+    const steps: number[] = [];
+    for (let s = slot; s >= 0; s = slotParent[s]!) steps.push(s);
     const out = [value];
-    let v = value;
-    for (const t of rule.transforms) {
-      v = t.fn(v);
+    for (let k = steps.length - 1; k >= 0; k--) {
+      const v = finals[steps[k]!] ?? stepsUpTo(finals, steps[k]!, value);
       if (v !== out[out.length - 1]) out.push(v);
     }
     list = bySlot[slot] = out;

@@ -71,6 +71,8 @@ const chainSlots = new Map<string, number>();
  */
 export const slotParent: number[] = [];
 export const slotStep: Array<TransformFn | undefined> = [];
+/** Per chain slot: the slots of its prefixes, shortest first, ending with itself (for multiMatch). */
+export const slotPath: Array<readonly number[] | undefined> = [];
 
 /** How many chain slots there are (the length a per-value array of chain results needs). */
 export function chainSlotCount(): number {
@@ -95,6 +97,7 @@ function prefixSlot(transforms: readonly CompiledTransform[], n: number): number
     slot = chainSlot(key);
     slotParent[slot] = parent;
     slotStep[slot] = transforms[n - 1]!.fn;
+    slotPath[slot] = parent < 0 ? [slot] : [...slotPath[parent]!, slot];
   }
   return slot;
 }

@@ -2,7 +2,7 @@
  * The values a rule's operator runs on: targets resolved and filtered by the rule's exclusions and by
  * `ctl` target removals, then transformed (cached per transaction and chain).
  */
-import { chainSlotCount, slotParent, slotStep, type RulePlan, type TargetPlan } from './rule-plan.js';
+import { chainSlotCount, slotParent, slotPath, slotStep, type RulePlan, type TargetPlan } from './rule-plan.js';
 import type { Transaction } from './transaction.js';
 import type { CompiledRule, Entry, TargetExclusion } from './types.js';
 
@@ -128,11 +128,10 @@ export function candidates(tx: Transaction, _rule: CompiledRule, slot: number, v
     // The value after each step is the chain prefix's result, shared with the rules that are not multiMatch.
     let finals = tx.finalValues.get(value);
     if (finals === undefined) tx.finalValues.set(value, (finals = new Array<string | undefined>(chainSlotCount())));
-    const steps: number[] = [];
-    for (let s = slot; s >= 0; s = slotParent[s]!) steps.push(s);
+    const path = slotPath[slot]!;
     const out = [value];
-    for (let k = steps.length - 1; k >= 0; k--) {
-      const v = finals[steps[k]!] ?? stepsUpTo(finals, steps[k]!, value);
+    for (let k = 0; k < path.length; k++) {
+      const v = finals[path[k]!] ?? stepsUpTo(finals, path[k]!, value);
       if (v !== out[out.length - 1]) out.push(v);
     }
     list = bySlot[slot] = out;

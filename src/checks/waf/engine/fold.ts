@@ -10,8 +10,9 @@
  *  - Constant rules after it: a rule (chain) that reads only TX variables no rule outside the prelude can
  *    write (`TX:detection_paranoia_level` in CRS's paranoia-level gates), writes nothing, and has no ctl, no
  *    disruptive action and no macro in its message, has the same outcome in every transaction. One whose
- *    first rule never matches is a no-op (whatever that rule would write or do on a match) (runs of them become one jump); one that always matches becomes its
- *    recorded effects (match state, log entry) and a jump to where its skipAfter/skip leads. A `ctl` rule
+ *    first rule never matches is a no-op, whatever that rule would write or do on a match (runs of them become
+ *    one jump); one that always matches becomes its recorded effects (match state, log entry) and a jump to
+ *    where its skipAfter/skip leads. A `ctl` rule
  *    removal is honoured at run time (a removed constant rule is stepped over, as the evaluator would), and
  *    rules a `ctl:ruleRemoveTargetBy*` may name are never folded.
  *

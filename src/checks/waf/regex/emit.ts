@@ -101,10 +101,13 @@ export function usesSinglelineAnchor(n: Node): boolean {
 /**
  * Exponential backtracking needs a repeated sub-pattern that can itself match in more than one way: a
  * quantifier over a quantifier or over an alternation. Patterns without that are only ever polynomial in V8.
+ * A repetition with a finite bound whose ways to match at one position are few (`(?:[0-9]{1,3}\.){3}`: at most
+ * 3^3) cannot blow up either, and is not counted, unless it is itself repeated.
  */
 export function hasNestedAmbiguity(n: Node, underRepeat = false): boolean {
   switch (n.t) {
     case 'rep': {
+      if (!underRepeat && boundedWays(n) <= MAX_BOUNDED_WAYS) return false;
       const repeats = n.max > 1;
       if (underRepeat && repeats) return true;
       return hasNestedAmbiguity(n.body, underRepeat || repeats);
@@ -116,4 +119,29 @@ export function hasNestedAmbiguity(n: Node, underRepeat = false): boolean {
     case 'group': return hasNestedAmbiguity(n.body, underRepeat);
     default: return false;
   }
+}
+
+/** The most ways a bounded sub-pattern may be tried at one position before it is abandoned. */
+const MAX_BOUNDED_WAYS = 1024;
+
+/**
+ * An upper bound on the ways `n` can match at one position (the backtracking choices it offers), or Infinity
+ * when a repetition is unbounded or the count passes MAX_BOUNDED_WAYS.
+ */
+function boundedWays(n: Node): number {
+  let w: number;
+  switch (n.t) {
+    case 'cat': w = n.items.reduce((a, i) => a * boundedWays(i), 1); break;
+    case 'alt': w = n.items.reduce((a, i) => a + boundedWays(i), 0); break;
+    case 'group': w = boundedWays(n.body); break;
+    case 'rep': {
+      if (!Number.isFinite(n.max)) return Infinity;
+      const body = boundedWays(n.body);
+      w = 0;
+      for (let k = n.min; k <= n.max && w <= MAX_BOUNDED_WAYS; k++) w += body ** k;
+      break;
+    }
+    default: w = 1;
+  }
+  return w > MAX_BOUNDED_WAYS ? Infinity : w;
 }

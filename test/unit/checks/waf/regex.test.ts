@@ -54,6 +54,22 @@ describe('byte regexes', () => {
     expect(lits('(?:ab)?cd')).toEqual(['cd']);
   });
 
+  it('runs on V8 only patterns without nested ambiguity; a bounded repetition with few ways to match is not one', () => {
+    const engine = (p: string) => compileByteRegex(p).engine;
+    // CRS 920100's address: at most 3^3 ways at a position.
+    expect(engine(String.raw`^connect (?:[0-9]{1,3}\.){3}[0-9]{1,3}$`)).toBe('v8+re2js');
+    expect(engine(String.raw`^(?:a|b){4}c`)).toBe('v8+re2js');
+    // Unbounded inside or outside, too many ways, or a bounded one itself repeated: re2js.
+    expect(engine(String.raw`^(?:[0-9]+\.){3}x`)).toBe('re2js');
+    expect(engine(String.raw`^(?:[0-9]{1,3}\.)+x`)).toBe('re2js');
+    expect(engine(String.raw`^(?:a{1,10}){10}x`)).toBe('re2js');
+    expect(engine(String.raw`^(?:(?:a{1,3}){3})+x`)).toBe('re2js');
+    // Whatever the engine, an adversarial input stays fast.
+    const t0 = performance.now();
+    compileByteRegex(String.raw`^connect (?:[0-9]{1,3}\.){3}[0-9]{1,3}$`).test(`connect ${'1'.repeat(120)}`);
+    expect(performance.now() - t0).toBeLessThan(50);
+  });
+
   it('rejects constructs a linear engine cannot run', () => {
     expect(() => compileByteRegex('(?=x)')).toThrow(/lookaround/);
     expect(() => compileByteRegex('(a)\\1')).toThrow(/backreferences/);

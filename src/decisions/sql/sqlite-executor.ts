@@ -65,7 +65,7 @@ const ops = {
   },
   close() {
     if (db) {
-      try { if (open && !aborted) db.exec('COMMIT'); } catch {}
+      try { if (open) db.exec('COMMIT'); } catch {}
       try { db.pragma('optimize'); } catch {}
       db.close();
     }
@@ -85,7 +85,7 @@ parentPort.on('message', (m) => {
 // 16 KiB pages (a new file only; an existing store keeps its own): a batch's records fill a quarter as many table
 // pages, and each commit writes fewer of them; measured about 1.5 µs less per record than 4 KiB. It must be set
 // before the WAL is, while the file is still empty.
-const PAGE_PRAGMAS = ['page_size = 16384'];
+const PAGE_SIZE_PRAGMA = 'page_size = 16384';
 // Checkpoint every 2,500 pages (40 MB) rather than SQLite's 1,000: index pages that many batches touch are copied
 // into the database once per checkpoint, not once per few batches; the WAL is truncated back to 64 MB after.
 const WAL_PRAGMAS = ['wal_autocheckpoint = 2500', 'journal_size_limit = 67108864'];
@@ -145,7 +145,7 @@ export class SqliteExecutor implements SqlExecutor {
     const ex = new SqliteExecutor();
     const pragmas = opts.readonly
       ? ['query_only = ON', 'cache_size = -32000']
-      : [...PAGE_PRAGMAS, 'journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32000', 'temp_store = MEMORY', ...WAL_PRAGMAS];
+      : [PAGE_SIZE_PRAGMA, 'journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32000', 'temp_store = MEMORY', ...WAL_PRAGMAS];
     try {
       await ex.call('open', { file, readonly: opts.readonly === true, busyTimeoutMs: opts.busyTimeoutMs ?? 2000, pragmas, nice: opts.readonly ? 0 : WRITER_NICE });
     } catch (err) {

@@ -328,7 +328,7 @@ function buildRule(
     const env: OperatorEnv = { readData: (name) => ctx.readData(d.file, name) };
     const fn = factory(op.arg, env);
     if (typeof fn === 'string') throw new Error(`@${op.name}: ${fn}`);
-    operator = { name: op.name, arg: op.arg, negated: op.negated, fn, filter: fn.filter };
+    operator = { name: op.name, arg: op.arg, negated: op.negated, fn };
   }
 
   const transforms = acts.resetTransforms ? acts.transforms : [...def.transforms, ...acts.transforms];
@@ -361,7 +361,6 @@ function buildRule(
     phase,
     targets,
     exclusions,
-    transformKey: transforms.map((t) => t.name.toLowerCase()).join(',') + (acts.multiMatch ? '+mm' : ''),
     msg: acts.msg,
     logdata: acts.logdata,
     severity: acts.severity,

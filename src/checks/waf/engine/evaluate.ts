@@ -10,7 +10,7 @@ import type { MatchLogEntry, Transaction } from './transaction.js';
 import type { CompiledRule, Entry, Match } from './types.js';
 import { applyCtl } from './ctl.js';
 import { rulePlan, type RulePlan, type TargetPlan } from './rule-plan.js';
-import type { LiteralScan } from '../regex/byte-regex.js';
+import { missesASet } from '../regex/byte-regex.js';
 import { VarCollection } from './var-collection.js';
 import { applyTransforms, candidates, finalValue, hasRuntimeExclusions, resolve, runtimeExclusions, NO_EXCLUSIONS } from './rule-values.js';
 
@@ -70,7 +70,7 @@ export function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] 
           if (opMatches(tx, plan, e.value)) matches = record(tx, rule, matches, matchName(tp, e), e.value);
           continue;
         }
-        const list = candidates(tx, rule, slot, e.value);
+        const list = candidates(tx, slot, e.value);
         for (let c = 0; c < list.length; c++) {
           const v = list[c]!;
           if (opMatches(tx, plan, v)) {
@@ -80,42 +80,23 @@ export function evalRule(tx: Transaction, rule: CompiledRule): readonly Match[] 
         }
         continue;
       }
-      const v = slot < 0 ? e.value : finalValue(tx, rule, slot, e.value);
+      const v = slot < 0 ? e.value : finalValue(tx, slot, e.value);
       if (opMatches(tx, plan, v)) matches = record(tx, rule, matches, matchName(tp, e), v);
     }
   }
   return matches;
 }
 
-/** The operator's verdict on one value, negation applied; a prefilter rejection skips the operator. */
-function opMatches(tx: Transaction, plan: RulePlan, v: string): boolean {
-  if (plan.filter !== undefined && rejects(plan, tx.literals(v))) return plan.negated;
-  return plan.fn!(tx, v, plan.capture) !== plan.negated;
-}
-
 /**
- * LiteralFilter.rejects over the plan's copy of the literal ids: true when some set has none of its literals in
- * the value. An id the scan does not know (a rule set compiled after the scan's index) is left to the filter.
+ * The operator's verdict on one value, negation applied; a prefilter rejection skips the operator. The plan's
+ * copy of the literal ids is read when the value's scan knows them all (LiteralFilter decides otherwise).
  */
-function rejects(plan: RulePlan, scan: LiteralScan): boolean {
-  const found = scan.found;
-  const size = scan.size;
-  if (plan.maxId >= size) return plan.filter!.rejects(scan);
-  if (found === undefined) return true;
-  const base = scan.at;
-  const ids = plan.ids;
-  const end = plan.idsEnd;
-  for (let at = plan.idsAt; at < end;) {
-    const setEnd = at + 1 + ids[at]!;
-    let passes = false;
-    for (let j = at + 1; j < setEnd; j++) {
-      const id = ids[j]!;
-      if ((found[base + (id >>> 5)]! & (1 << (id & 31))) !== 0) { passes = true; break; }
-    }
-    if (!passes) return true;
-    at = setEnd;
+function opMatches(tx: Transaction, plan: RulePlan, v: string): boolean {
+  if (plan.filter !== undefined) {
+    const scan = tx.literals(v);
+    if (plan.maxId < scan.size ? missesASet(plan.ids, plan.idsAt, plan.idsEnd, scan) : plan.filter.rejects(scan)) return plan.negated;
   }
-  return false;
+  return plan.fn!(tx, v, plan.capture) !== plan.negated;
 }
 
 function matchName(tp: TargetPlan, e: Entry): string {

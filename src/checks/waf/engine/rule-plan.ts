@@ -79,22 +79,14 @@ export function chainSlotCount(): number {
   return chainSlots.size;
 }
 
-export function chainSlot(transformKey: string): number {
-  let slot = chainSlots.get(transformKey);
-  if (slot === undefined) {
-    slot = chainSlots.size;
-    chainSlots.set(transformKey, slot);
-  }
-  return slot;
-}
-
 /** The slot of the first `n` transformations as a (not multiMatch) chain, its prefixes registered first. */
 function prefixSlot(transforms: readonly CompiledTransform[], n: number): number {
   const key = transforms.slice(0, n).map((t) => t.name.toLowerCase()).join(',');
   let slot = chainSlots.get(key);
   if (slot === undefined) {
     const parent = n > 1 ? prefixSlot(transforms, n - 1) : -1;
-    slot = chainSlot(key);
+    slot = chainSlots.size;
+    chainSlots.set(key, slot);
     slotParent[slot] = parent;
     slotStep[slot] = transforms[n - 1]!.fn;
     slotPath[slot] = parent < 0 ? [slot] : [...slotPath[parent]!, slot];
@@ -130,7 +122,7 @@ export function rulePlan(rule: CompiledRule): RulePlan {
 export function buildPlans(links: readonly CompiledRule[], shared: PlanParts): RulePlan[] {
   const flat: number[] = [];
   const parts = links.map((rule) => {
-    const filter = rule.operator?.filter;
+    const filter = rule.operator?.fn.filter;
     const at = flat.length;
     if (filter) flat.push(...filter.flat);
     return { targets: sharedTargets(rule, shared), tagIds: sharedTags(rule, shared), filter, at, end: flat.length };

@@ -99,7 +99,7 @@ export function applyTransforms(rule: CompiledRule, value: string): string {
  * The value after the rule's transformation chain, cached per transaction and chain; a chain's result is its
  * last step applied to the (cached) result of the chain without it.
  */
-export function finalValue(tx: Transaction, _rule: CompiledRule, slot: number, value: string): string {
+export function finalValue(tx: Transaction, slot: number, value: string): string {
   let bySlot = tx.finalValues.get(value);
   // Sized for every slot up front: filled at scattered slots, a growing array would be copied again and again.
   if (bySlot === undefined) tx.finalValues.set(value, (bySlot = new Array<string | undefined>(chainSlotCount())));
@@ -120,7 +120,7 @@ function stepsUpTo(bySlot: Array<string | undefined>, slot: number, value: strin
  * multiMatch: the value before and after each transformation step, a step that changed nothing dropped
  * (cached per transaction and chain).
  */
-export function candidates(tx: Transaction, _rule: CompiledRule, slot: number, value: string): readonly string[] {
+export function candidates(tx: Transaction, slot: number, value: string): readonly string[] {
   let bySlot = tx.candidateValues.get(value);
   if (bySlot === undefined) tx.candidateValues.set(value, (bySlot = new Array<readonly string[] | undefined>(chainSlotCount())));
   let list = bySlot[slot];

@@ -70,8 +70,6 @@ export interface CompiledOperator {
   readonly arg: string;
   readonly negated: boolean;
   readonly fn: OperatorFn;
-  /** The operator's literal prefilter (`fn.filter`), kept here where the evaluator reads it. */
-  readonly filter: LiteralFilter | undefined;
 }
 
 /** Text with `%{VAR.key}` macros, expanded per transaction. */
@@ -105,8 +103,6 @@ export interface CompiledRule {
   exclusions: TargetExclusion[];
   readonly operator: CompiledOperator | undefined;
   readonly transforms: readonly CompiledTransform[];
-  /** Identity of the transformation chain, for the per-transaction cache. */
-  readonly transformKey: string;
   readonly multiMatch: boolean;
   readonly capture: boolean;
   readonly msg?: Macro;

@@ -1,5 +1,6 @@
 /** `@ipMatch` and `@ipMatchFromFile`: addresses and CIDR ranges, IPv4 and IPv6. */
 import ipaddr from 'ipaddr.js';
+import { CANONICAL_IPV4 } from '../../../pipeline/client-ip.js';
 import type { OperatorFn } from '../engine/types.js';
 import type { OperatorFactory } from './types.js';
 
@@ -22,32 +23,14 @@ function parseRanges(items: string[]): Range[] | string {
 }
 
 /**
- * A dotted-decimal IPv4 address without leading zeros (what REMOTE_ADDR holds) as an unsigned 32-bit number, or
- * -1 for anything else (left to ipaddr.js, which also reads octal, hex and short forms).
+ * A canonical dotted-quad IPv4 address (what REMOTE_ADDR holds) as an unsigned 32-bit number, or -1 for anything
+ * else (left to ipaddr.js, which also reads octal, hex and short forms).
  */
 function dottedQuad(s: string): number {
+  if (!CANONICAL_IPV4.test(s)) return -1;
   let value = 0;
-  let octets = 0;
-  let i = 0;
-  while (i < s.length) {
-    const start = i;
-    let n = 0;
-    while (i < s.length) {
-      const c = s.charCodeAt(i) - 0x30;
-      if (c < 0 || c > 9) break;
-      n = n * 10 + c;
-      i++;
-    }
-    const len = i - start;
-    if (len === 0 || len > 3 || n > 255 || (len > 1 && s.charCodeAt(start) === 0x30)) return -1;
-    value = value * 256 + n;
-    octets++;
-    if (i === s.length) break;
-    if (s.charCodeAt(i) !== 0x2e || octets === 4) return -1;
-    i++;
-    if (i === s.length) return -1;
-  }
-  return octets === 4 ? value : -1;
+  for (const octet of s.split('.')) value = value * 256 + Number(octet);
+  return value;
 }
 
 function matcher(ranges: Range[]): OperatorFn {

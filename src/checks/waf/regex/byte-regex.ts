@@ -36,8 +36,6 @@ export interface ByteRegex {
   test(input: string, scan?: LiteralScan): boolean;
   /** Groups 0..n (missing groups as ''), or null. */
   exec(input: string, scan?: LiteralScan): string[] | null;
-  /** True when the scanned value lacks the pattern's required literals, so it cannot match. */
-  rejects(scan: LiteralScan): boolean;
   /** The prefilter itself (undefined when the pattern requires no literal). */
   readonly filter: LiteralFilter | undefined;
 }
@@ -94,37 +92,39 @@ export class LiteralFilter {
 
   /** True when the value cannot match: a set has none of its literals in it (the scan decides, else the text). */
   rejects(scan: LiteralScan): boolean {
-    const found = scan.found;
-    const size = scan.size;
-    // Most benign values contain none of the indexed literals: decided in one test.
-    if (found === undefined && this.maxId < size) return true;
-    const flat = this.flat;
-    for (let at = 0, k = 0; at < flat.length; k++) {
-      const end = at + 1 + flat[at]!;
-      let passes = false;
-      let known = true;
-      for (let j = at + 1; j < end; j++) {
-        const id = flat[j]!;
-        if (id >= size) { known = false; break; }
-        if (found !== undefined && (found[scan.at + (id >>> 5)]! & (1 << (id & 31))) !== 0) { passes = true; break; }
-      }
-      if (!passes && !known) {
-        const l = scan.lower;
-        const literals = this.sets[k]!;
-        for (let i = 0; i < literals.length && !passes; i++) passes = l.includes(literals[i]!);
-      }
-      if (!passes) return true;
-      at = end;
-    }
-    return false;
+    // A scan by an index built before some of these literals were registered cannot tell: read the text.
+    return this.maxId < scan.size ? missesASet(this.flat, 0, this.flat.length, scan) : !this.inText(scan.lower);
   }
 
   /** Whether `input` (unscanned) may match. */
   passes(input: string, scan: LiteralScan | undefined): boolean {
-    if (scan !== undefined) return !this.rejects(scan);
-    const l = input.toLowerCase();
-    return this.sets.every((set) => set.some((lit) => l.includes(lit)));
+    return scan !== undefined ? !this.rejects(scan) : this.inText(input.toLowerCase());
   }
+
+  private inText(lower: string): boolean {
+    return this.sets.every((set) => set.some((lit) => lower.includes(lit)));
+  }
+}
+
+/**
+ * True when a set of `flat[from..to)` (LiteralFilter's flat form) has none of its literals in the scan, whose
+ * index must know every id there. Most benign values contain no indexed literal at all: decided in one test.
+ */
+export function missesASet(flat: Int32Array, from: number, to: number, scan: LiteralScan): boolean {
+  const found = scan.found;
+  if (found === undefined) return true;
+  const base = scan.at;
+  for (let at = from; at < to;) {
+    const end = at + 1 + flat[at]!;
+    let present = false;
+    for (let j = at + 1; j < end && !present; j++) {
+      const id = flat[j]!;
+      present = (found[base + (id >>> 5)]! & (1 << (id & 31))) !== 0;
+    }
+    if (!present) return true;
+    at = end;
+  }
+  return false;
 }
 
 /** Compiles a CRS-style pattern. Throws RegexSyntaxError (or the engines' errors) when it cannot be compiled. */
@@ -160,7 +160,6 @@ function compileNode(pattern: string, node: Node, options: RegexOptions): ByteRe
     engine: fast ? 'v8+re2js' : 're2js',
     v8Max,
     literals,
-    rejects: (scan) => filter !== undefined && filter.rejects(scan),
     filter,
     test(input, scan) {
       if (!passes(input, scan)) return false;

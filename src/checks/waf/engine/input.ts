@@ -4,6 +4,7 @@
  * conformance harness, straight from raw HTTP/1 bytes.
  */
 import type { AuthzRequest } from '../../../pipeline/types.js';
+import { ASCII } from '../transforms/text.js';
 
 export interface WafInput {
   readonly method: string;
@@ -24,8 +25,7 @@ export interface WafInput {
 
 /** Byte string of a JS string that came from UTF-8 (Envoy hands strings over as UTF-8). */
 export function toBytes(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /^[\x00-\x7f]*$/.test(s) ? s : Buffer.from(s, 'utf8').toString('latin1');
+  return ASCII.test(s) ? s : Buffer.from(s, 'utf8').toString('latin1');
 }
 
 // Headers Envoy adds for the authorization call itself; the client never sent them.

@@ -3,6 +3,7 @@
  * it is, never an error; `%uHHHH`/`\uHHHH` keep the low byte (full-width ASCII mapped back to ASCII).
  */
 import type { TransformFn } from '../engine/types.js';
+import { ASCII } from './text.js';
 
 function hv(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
@@ -268,15 +269,12 @@ export const urlEncode: TransformFn = (s) => {
   return out;
 };
 
-/** UTF-8 sequences become `%uHHHH` (lower-case hex); invalid sequences stay as bytes. */
-// eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
-
 /** Byte k of s is a UTF-8 continuation byte (a top-level function: a closure over s would cost a context per call). */
 function isCont(s: string, k: number): boolean {
   return k < s.length && (s.charCodeAt(k) & 0xc0) === 0x80;
 }
 
+/** UTF-8 sequences become `%uHHHH` (lower-case hex); invalid sequences stay as bytes. */
 export const utf8toUnicode: TransformFn = (s) => {
   if (ASCII.test(s)) return s;
   let out = '';

@@ -4,8 +4,9 @@
 import type { TransformFn } from '../engine/types.js';
 
 // Regexes are module constants: a regex literal in a function body is a new RegExp object per call.
+/** Only ASCII characters (a string whose bytes are its characters). */
 // eslint-disable-next-line no-control-regex
-const ASCII = /^[\x00-\x7f]*$/;
+export const ASCII = /^[\x00-\x7f]*$/;
 const UPPER_RUN = /[A-Z]+/g;
 const LOWER_RUN = /[a-z]+/g;
 const LEADING_WS = /^[\t\n\v\f\r ]+/;

@@ -6,7 +6,8 @@
  * For each scenario, drives a no-op grpc-js server (the baseline) and Portcullis serving the scenario's policy
  * with the same pre-serialized Envoy-shaped requests, alternating them round by round (A B B A ...) on this
  * noisy machine, and prints medians and candidate/baseline ratios (the median of per-round ratios): throughput
- * and server CPU time per request.
+ * and server CPU time per request. A scenario with a reference configuration runs it in the same rounds, next
+ * to the candidate, and reports candidate/reference throughput as well.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,6 +59,8 @@ interface ScenarioReport {
   cpuRatio?: number;
   /** Candidate CPU while idle (timers, background work), ms per second: it weighs on cpu/req at low rates. */
   idleMsPerSec?: number;
+  /** The scenario's reference configuration, run in the same rounds, and candidate / reference throughput. */
+  reference?: { label: string; side: Side; throughputRatio: number; minThroughputRatio?: number };
   /** The candidate's decision records after the rounds (from /readyz), when it keeps any. */
   records?: { written: number; queued: number; dropped: number };
   targets?: BenchScenario['targets'];
@@ -204,8 +207,8 @@ function summarize(target: 'check' | 'rls', results: LoadResult[]): Side {
   };
 }
 
-/** The candidate of the scenario under way, stopped on an interrupt as well. */
-let running: RunningServer | undefined;
+/** The Portcullis servers of the scenario under way, stopped on an interrupt as well. */
+const running = new Set<RunningServer>();
 
 async function runScenario(s: BenchScenario, baseline: RunningServer, load: LoadGenerator, opts: Options, work: string): Promise<ScenarioReport> {
   const report: ScenarioReport = { name: s.name, target: s.target, targets: s.targets, verdicts: [] };
@@ -221,54 +224,77 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
     warmupMs: opts.warmupMs, durationMs: opts.durationMs, rate: opts.rate, maxRequests: 2_000_000, serverPid: server.pid,
   });
 
-  const dir = mkdtempSync(join(work, `${s.name.replace(/[^a-z0-9-]/gi, '_')}-`));
+  const start = async (policy: string, env: Record<string, string> | undefined, suffix: string, nodeArgs: string[] = []): Promise<RunningServer> => {
+    const server = await startCandidate(policy, mkdtempSync(join(work, `${s.name.replace(/[^a-z0-9-]/gi, '_')}${suffix}-`)), env, nodeArgs);
+    running.add(server);
+    if (opts.pin) pin(server.pid, SERVER_CPU);
+    return server;
+  };
   let candidate: RunningServer | undefined;
+  let reference: RunningServer | undefined;
   try {
     const nodeArgs: string[] = [];
     if (opts.profile) {
       mkdirSync(opts.profile, { recursive: true });
       nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.profile}`, `--cpu-prof-name=${s.name}.cpuprofile`);
     }
-    candidate = await startCandidate(s.policy, dir, s.env, nodeArgs);
-    running = candidate;
+    candidate = await start(s.policy, s.env, '', nodeArgs);
     report.idleMsPerSec = await idleCpu(candidate.pid);
-    if (opts.pin) pin(candidate.pid, SERVER_CPU);
+    if (s.reference) reference = await start(s.reference.policy, s.reference.env, '-reference');
   } catch (err) {
     report.error = `portcullis did not start: ${err instanceof Error ? err.message : String(err)}`;
   }
   const base: LoadResult[] = [];
   const cand: LoadResult[] = [];
+  const ref: LoadResult[] = [];
+  const sides = { b: { server: baseline, results: base }, c: { server: candidate, results: cand }, r: { server: reference, results: ref } };
   try {
     for (let r = 0; r < opts.rounds; r++) {
-      // A B B A: slow drift of the machine (thermal, neighbours) weighs on both sides alike.
-      const order = r % 2 === 0 ? ['b', 'c'] : ['c', 'b'];
+      // A B B A: slow drift of the machine (thermal, neighbours) weighs on both sides alike. A reference runs
+      // right next to the candidate, first in one round and second in the next.
+      const order: Array<keyof typeof sides> = reference ? (r % 2 === 0 ? ['b', 'r', 'c'] : ['c', 'r', 'b']) : r % 2 === 0 ? ['b', 'c'] : ['c', 'b'];
       for (const who of order) {
-        if (who === 'b') base.push(await load.run(job(baseline)));
-        else if (candidate) cand.push(await load.run(job(candidate)));
+        const side = sides[who];
+        if (side.server) side.results.push(await load.run(job(side.server)));
       }
     }
     if (candidate) report.records = await decisionRecords(candidate);
   } catch (err) {
     report.error = `${report.error ? `${report.error}; ` : ''}${err instanceof Error ? err.message : String(err)}`;
   } finally {
-    await candidate?.stop();
-    running = undefined;
+    for (const server of [candidate, reference]) {
+      if (!server) continue;
+      await server.stop();
+      running.delete(server);
+    }
   }
   if (base.length > 0) report.baseline = summarize(s.target, base);
   if (cand.length > 0) report.candidate = summarize(s.target, cand);
   if (report.baseline && report.candidate) {
     // Each round's two runs are adjacent in time, so their ratio cancels most of the machine's slow drift;
     // the median over rounds then drops the rounds a neighbour's burst spoiled.
-    const pairs = cand.map((c, i) => [base[i]!, c] as const).filter(([b]) => b !== undefined);
-    report.throughputRatio = median(pairs.map(([b, c]) => rps(c) / rps(b)));
-    report.cpuRatio = median(pairs.map(([b, c]) => cpuPerReq(c) / cpuPerReq(b)));
+    report.throughputRatio = pairedMedian(base, cand, (b, c) => rps(c) / rps(b));
+    report.cpuRatio = pairedMedian(base, cand, (b, c) => cpuPerReq(c) / cpuPerReq(b));
     const t = s.targets ?? {};
     if (t.minThroughputRatio !== undefined && !(report.throughputRatio >= t.minThroughputRatio)) report.verdicts.push(`throughput ratio ${report.throughputRatio.toFixed(2)} < ${t.minThroughputRatio}`);
     if (t.maxCpuRatio !== undefined && !(report.cpuRatio <= t.maxCpuRatio)) report.verdicts.push(`cpu ratio ${report.cpuRatio.toFixed(2)} > ${t.maxCpuRatio}`);
     if (report.records && report.records.dropped > 0) report.verdicts.push(`${report.records.dropped} decision records dropped`);
     if (report.candidate.errors > 0) report.verdicts.push(`${report.candidate.errors} RPC errors (${report.candidate.firstError})`);
   }
+  if (s.reference && ref.length > 0 && cand.length > 0) {
+    const ratio = pairedMedian(ref, cand, (r, c) => rps(c) / rps(r));
+    report.reference = { label: s.reference.label, side: summarize(s.target, ref), throughputRatio: ratio, minThroughputRatio: s.reference.minThroughputRatio };
+    const min = s.reference.minThroughputRatio;
+    if (min !== undefined && !(ratio >= min)) report.verdicts.push(`throughput ${ratio.toFixed(2)} of ${s.reference.label} < ${min}`);
+    if (report.reference.side.errors > 0) report.verdicts.push(`${report.reference.side.errors} RPC errors with ${s.reference.label}`);
+  }
   return report;
+}
+
+/** The median over rounds of `f(a, b)`, a and b being the two runs of one round. */
+function pairedMedian(a: LoadResult[], b: LoadResult[], f: (a: LoadResult, b: LoadResult) => number): number {
+  const n = Math.min(a.length, b.length);
+  return median(Array.from({ length: n }, (_, i) => f(a[i]!, b[i]!)));
 }
 
 /** Decision records written, queued and dropped by the candidate, or undefined when it keeps none. */
@@ -328,7 +354,7 @@ async function main(): Promise<number> {
   const load = new LoadGenerator(opts.pin ? LOAD_CPU : undefined);
   const cleanup = async () => {
     load.stop();
-    await running?.stop();
+    for (const server of running) await server.stop();
     await baseline.stop();
     rmSync(work, { recursive: true, force: true });
   };
@@ -346,6 +372,11 @@ async function main(): Promise<number> {
   }
   process.stdout.write(`\n${table(reports)}\n`);
   for (const r of reports) {
+    const ref = r.reference;
+    if (ref) {
+      const target = ref.minThroughputRatio === undefined ? '' : ` (${ref.throughputRatio >= ref.minThroughputRatio ? 'ok' : 'MISS'} >=${ref.minThroughputRatio})`;
+      process.stdout.write(`\n${r.name}: throughput ${fmt.ratio(ref.throughputRatio)} of ${ref.label}${target}, ${fmt.int(ref.side.rps)} rps ${ref.label} in the same rounds (cpu/req ${fmt.int(ref.side.cpuUsPerReq)} us)`);
+    }
     if (r.records) process.stdout.write(`\n${r.name}: decision records ${fmt.int(r.records.written)} written, ${fmt.int(r.records.queued)} queued, ${fmt.int(r.records.dropped)} dropped`);
   }
   const problems = reports.filter((r) => r.error || r.verdicts.length > 0);

@@ -9,6 +9,20 @@ export interface BenchTargets {
   maxCpuRatio?: number;
 }
 
+/**
+ * A second Portcullis configuration the candidate is measured against directly (e.g. the same route with the
+ * decision store off): both run in the same rounds, next to each other, so the ratio of the two is not the
+ * quotient of two baseline ratios taken minutes apart.
+ */
+export interface BenchReference {
+  /** What the reference is, in a few words ("store off"). */
+  label: string;
+  policy: string;
+  env?: Record<string, string>;
+  /** Candidate throughput / reference throughput must be at least this. */
+  minThroughputRatio?: number;
+}
+
 export interface BenchScenario {
   /** Unique, kebab-case; `npm run bench -- <filter>` selects scenarios whose name contains the filter. */
   name: string;
@@ -29,6 +43,8 @@ export interface BenchScenario {
   distinctRequests?: number;
   /** Optional environment for the candidate server (e.g. a CRS directory). */
   env?: Record<string, string>;
+  /** Optional: also run this configuration in every round and report candidate / reference throughput. */
+  reference?: BenchReference;
 }
 
 /** A CheckRequest in proto-loader object form, as Envoy's ext_authz filter sends it (headers map mode). */

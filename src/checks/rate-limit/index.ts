@@ -7,6 +7,7 @@ import type { CheckFactory } from '../../config/types.js';
 import { PolicyError } from '../../config/types.js';
 import type { AuthzRequest, DecisionContext, Outcome } from '../../pipeline/types.js';
 import { ALGORITHMS, type Algorithm, type LimitOp, type LimitResult } from '../../ratelimit/algorithms.js';
+import type { ApplyOutcome } from '../../ratelimit/limiter.js';
 import type { FailMode } from '../../ratelimit/domain-config.js';
 import { routeCounterKey, routeTag } from '../../ratelimit/keys.js';
 import { boundDecisionCounter } from '../../ratelimit/metrics.js';
@@ -97,62 +98,68 @@ export const rateLimitCheck: CheckFactory<RateLimitCheckSpec> = {
     return {
       name: 'rate-limit',
       kind: 'rate-limit',
-      async run(req, ctx): Promise<Outcome> {
+      run(req, ctx): Outcome | Promise<Outcome> {
         const [kind, value] = subject(req, ctx);
         const key = routeCounterKey(route, kind, value);
         const tag = routeTag(route, value);
         const ops: LimitOp[] = windows.map((w) => ({ key, tag, algorithm, limit: w.limit, windowMs: w.windowMs, hits: 1, dryRun: ctx.dryRun }));
-        const outcome = await limiter.apply(ops);
-        if (!outcome.ok) {
-          const reason = `ratelimit.store_unavailable: ${outcome.reason}`;
-          const notes = { ratelimit: { by: kind, failMode, degraded: outcome.reason } };
-          if (failMode === 'closed') {
-            tally.unavailable.n++;
-            return { pass: false, status: 503, code: 'ratelimit.store_unavailable', reason: `${reason} (${outcome.message})`, notes };
-          }
-          ctx.degraded.push(reason);
-          tally.degraded.n++;
-          return { pass: true, notes };
-        }
-        const results = outcome.results;
-        let tightest = 0;
-        let overIndex = -1;
-        let retryMs = 0;
-        for (let i = 0; i < results.length; i++) {
-          const r = results[i]!;
-          if (r.remaining < results[tightest]!.remaining) tightest = i;
-          // The binding window is the one that keeps the client out longest.
-          if (!r.allowed && (overIndex < 0 || r.retryAfterMs > retryMs)) {
-            overIndex = i;
-            retryMs = r.retryAfterMs;
-          }
-        }
-        const notes = {
-          ratelimit: {
-            by: kind,
-            algorithm,
-            windows: windows.map((w, i) => ({ window: w.name, limit: w.limit, remaining: results[i]!.remaining, resetSeconds: Math.ceil(results[i]!.resetMs / 1000) })),
-            ...(overIndex >= 0 ? { over: windows[overIndex]!.name } : {}),
-            ...(ctx.dryRun ? { dryRun: true } : {}),
-          },
-        };
-        const headers = hide ? undefined : clientHeaders(windows, results, tightest);
-        if (overIndex >= 0) {
-          tally.over.n++;
-          const retryAfter = String(Math.max(1, Math.ceil(retryMs / 1000)));
-          return {
-            pass: false,
-            status: 429,
-            code: 'ratelimit.over_limit',
-            reason: `over the ${windows[overIndex]!.name} limit of ${windows[overIndex]!.limit} for ${kind}`,
-            headers: { ...headers, 'retry-after': retryAfter },
-            notes,
-          };
-        }
-        tally.ok.n++;
-        return headers ? { pass: true, headers: { response: headers }, notes } : { pass: true, notes };
+        // The memory store answers at once: no promise, so the pipeline goes on in the same turn.
+        const applied = limiter.apply(ops);
+        return applied instanceof Promise ? applied.then((outcome) => judge(outcome, kind, ctx)) : judge(applied, kind, ctx);
       },
     };
+
+    /** The check's answer to the store's counts (or to its failure). */
+    function judge(outcome: ApplyOutcome, kind: string, ctx: DecisionContext): Outcome {
+      if (!outcome.ok) {
+        const reason = `ratelimit.store_unavailable: ${outcome.reason}`;
+        const notes = { ratelimit: { by: kind, failMode, degraded: outcome.reason } };
+        if (failMode === 'closed') {
+          tally.unavailable.n++;
+          return { pass: false, status: 503, code: 'ratelimit.store_unavailable', reason: `${reason} (${outcome.message})`, notes };
+        }
+        ctx.degraded.push(reason);
+        tally.degraded.n++;
+        return { pass: true, notes };
+      }
+      const results = outcome.results;
+      let tightest = 0;
+      let overIndex = -1;
+      let retryMs = 0;
+      for (let i = 0; i < results.length; i++) {
+        const r = results[i]!;
+        if (r.remaining < results[tightest]!.remaining) tightest = i;
+        // The binding window is the one that keeps the client out longest.
+        if (!r.allowed && (overIndex < 0 || r.retryAfterMs > retryMs)) {
+          overIndex = i;
+          retryMs = r.retryAfterMs;
+        }
+      }
+      const notes = {
+        ratelimit: {
+          by: kind,
+          algorithm,
+          windows: windows.map((w, i) => ({ window: w.name, limit: w.limit, remaining: results[i]!.remaining, resetSeconds: Math.ceil(results[i]!.resetMs / 1000) })),
+          ...(overIndex >= 0 ? { over: windows[overIndex]!.name } : {}),
+          ...(ctx.dryRun ? { dryRun: true } : {}),
+        },
+      };
+      const headers = hide ? undefined : clientHeaders(windows, results, tightest);
+      if (overIndex >= 0) {
+        tally.over.n++;
+        const retryAfter = String(Math.max(1, Math.ceil(retryMs / 1000)));
+        return {
+          pass: false,
+          status: 429,
+          code: 'ratelimit.over_limit',
+          reason: `over the ${windows[overIndex]!.name} limit of ${windows[overIndex]!.limit} for ${kind}`,
+          headers: { ...headers, 'retry-after': retryAfter },
+          notes,
+        };
+      }
+      tally.ok.n++;
+      return headers ? { pass: true, headers: { response: headers }, notes } : { pass: true, notes };
+    }
   },
 };
 

@@ -2,8 +2,8 @@
  * The decision recorder: `record()` is an array push on the request path. Right after (setImmediate, once the
  * answers of the current turn are on their way) the new records are redacted, serialized and turned into rows.
  * When every sink can stream (SQLite, stdout), those rows go straight into the sinks' open transaction, and a
- * commit every `batch` records or `flushMs` makes them durable: nothing waits in memory long enough to outlive
- * a young-generation collection. Otherwise (PostgreSQL) they wait in a queue and are written in batches, one
+ * commit every `batch` records or `flushMs` makes them durable: rows wait in memory at most STREAM_CHUNK_MS, not
+ * a whole batch, so few of them live long enough to be promoted to the old generation. Otherwise (PostgreSQL) they wait in a queue and are written in batches, one
  * batch in flight at a time. Either way what is pending is bounded: what does not fit is dropped and counted
  * (metric, stats, readiness detail), never waited for.
  */
@@ -52,7 +52,8 @@ export interface RecorderOptions {
 }
 
 // Streaming hands records to the sinks in chunks of this many, or after this long: each chunk is one message to
-// the SQLite thread, and records younger than this are still freed by a young-generation collection.
+// the SQLite thread (a message per turn costs more than it saves), and few rows wait long enough for the young
+// generation's collector to copy them twice.
 const STREAM_CHUNK = 512;
 const STREAM_CHUNK_MS = 50;
 

@@ -25,6 +25,9 @@ describe('redaction', () => {
   it.each([
     ['Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abcdefgh', 'eyJhbGciOiJIUzI1NiJ9'],
     ['token was eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abcdefgh here', 'eyJzdWIiOiJ4In0'],
+    // No ':', '=' or JWT: only the auth scheme gives these away.
+    ['upstream rejected token abcd1234efgh', 'abcd1234efgh'],
+    ['sent ApiKey ZXhhbXBsZWtleQ twice', 'ZXhhbXBsZWtleQ'],
     ['Authorization: Basic dXNlcjpwYXNz', 'dXNlcjpwYXNz'],
     ['cookie: session=abc123def; theme=dark', 'abc123def'],
     ['user=bob&password=hunter22&page=2', 'hunter22'],

@@ -1,4 +1,5 @@
 import { startPortcullis } from '../main.js';
+import { tuneGarbageCollectorForServing } from '../lib/gc-tuning.js';
 import { PolicyCompileError } from '../config/compile.js';
 import { configOption, configPath, crsDir, parse } from './args.js';
 import type { CliCommand } from './types.js';
@@ -18,6 +19,7 @@ Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the policy.`,
   async run(argv, io) {
     const { values } = parse(argv, { ...configOption, grpc: { type: 'string' }, admin: { type: 'string' }, 'http-authz': { type: 'string' }, 'crs-dir': { type: 'string' } });
     const file = configPath(values.config, io);
+    tuneGarbageCollectorForServing();
     try {
       await startPortcullis({ configFile: file, grpc: values.grpc, admin: values.admin, httpAuthz: values['http-authz'] === 'off' ? false : values['http-authz'], crsDir: crsDir(values['crs-dir'], io), handleSignals: true });
     } catch (err) {

@@ -4,8 +4,8 @@
  * When every sink can stream (SQLite, stdout), those rows go straight into the sinks' open transaction, and a
  * commit every `batch` records or `flushMs` makes them durable: rows wait in memory at most STREAM_CHUNK_MS, not
  * a whole batch, so few of them live long enough to be promoted to the old generation. Otherwise (PostgreSQL)
- * they wait in a queue and are written in batches, one batch in flight at a time. Either way what is pending is bounded: what does not fit is dropped and counted
- * (metric, stats, readiness detail), never waited for.
+ * they wait in a queue and are written in batches, one batch in flight at a time. Either way what is pending is
+ * bounded: what does not fit is dropped and counted (metric, stats, readiness detail), never waited for.
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';

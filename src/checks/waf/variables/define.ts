@@ -31,31 +31,39 @@ export function requestScalar(name: string, get: (tx: Transaction) => string | n
   };
 }
 
-// Key index per collection array: arrays are rebuilt when a collection changes, so identity is a safe key.
-const indexes = new WeakMap<readonly Entry[], Map<string, Entry[]>>();
-
-// The last list indexed: rules ask for keys of the same list many times in a row (a WeakMap lookup each time
-// cost more than the lookup in the index).
-let lastIndexed: readonly Entry[] | undefined;
-let lastIndex: Map<string, Entry[]> | undefined;
-
-function keyIndex(all: readonly Entry[]): Map<string, Entry[]> {
-  if (all === lastIndexed) return lastIndex!;
-  let idx = indexes.get(all);
-  if (!idx) {
-    idx = new Map();
-    for (const e of all) {
-      const k = e.key.toLowerCase();
-      const list = idx.get(k);
-      if (list) list.push(e);
-      else idx.set(k, [e]);
+/**
+ * `derive` of an entry list, once per list: variables hand out the same array until the collection changes
+ * (then a new one), so identity is a safe key. The last list is kept at hand as well: rules ask about the same
+ * list many times in a row, and a WeakMap lookup each time cost more than the lookup it saved.
+ */
+function perList<T>(derive: (all: readonly Entry[]) => T): (all: readonly Entry[]) => T {
+  const built = new WeakMap<readonly Entry[], T>();
+  let lastAll: readonly Entry[] | undefined;
+  let last: T | undefined;
+  return (all) => {
+    if (all === lastAll) return last!;
+    let v = built.get(all);
+    if (v === undefined) {
+      v = derive(all);
+      built.set(all, v);
     }
-    indexes.set(all, idx);
-  }
-  lastIndexed = all;
-  lastIndex = idx;
-  return idx;
+    lastAll = all;
+    last = v;
+    return v;
+  };
 }
+
+/** Entries by lower-case key. */
+const keyIndex = perList((all) => {
+  const idx = new Map<string, Entry[]>();
+  for (const e of all) {
+    const k = e.key.toLowerCase();
+    const list = idx.get(k);
+    if (list) list.push(e);
+    else idx.set(k, [e]);
+  }
+  return idx;
+});
 
 export function collection(name: string, get: (tx: Transaction) => readonly Entry[]): VariableDef {
   return {
@@ -77,23 +85,11 @@ export function collection(name: string, get: (tx: Transaction) => readonly Entr
 
 /** The names of a collection as a collection (`ARGS_NAMES`: key and value are the name). */
 export function names(name: string, get: (tx: Transaction) => readonly Entry[]): VariableDef {
-  // Built once per source list (a new list when the collection changes), so lookups by key stay indexed too.
-  const built = new WeakMap<readonly Entry[], readonly Entry[]>();
-  // The last list and its names, asked for by rule after rule.
-  let lastAll: readonly Entry[] | undefined;
-  let lastOut: readonly Entry[] = EMPTY;
+  // Built once per source list, so lookups by key stay indexed too.
+  const namesOf = perList((all): readonly Entry[] => all.map((e) => ({ key: e.key, value: e.key })));
   return collection(name, (tx) => {
     const all = get(tx);
-    if (all.length === 0) return EMPTY;
-    if (all === lastAll) return lastOut;
-    let out = built.get(all);
-    if (!out) {
-      out = all.map((e) => ({ key: e.key, value: e.key }));
-      built.set(all, out);
-    }
-    lastAll = all;
-    lastOut = out;
-    return out;
+    return all.length === 0 ? EMPTY : namesOf(all);
   });
 }
 

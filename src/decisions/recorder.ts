@@ -185,6 +185,12 @@ class Recorder implements DecisionRecorder {
     this.timer.unref();
   }
 
+  /** Cancels what later() scheduled (the caller does it now). */
+  private cancelLater(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   /** Streaming: hands the staged records to every sink; commits once a batch is in. */
   private readonly appendStaged = (): void => {
     this.handOff();
@@ -209,10 +215,7 @@ class Recorder implements DecisionRecorder {
    * here on belong to the next one; resolves when they are answered (and counted).
    */
   private commit(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    this.cancelLater();
     this.handOff();
     const n = this.uncommitted;
     if (n === 0) return this.commits;
@@ -323,10 +326,7 @@ class Recorder implements DecisionRecorder {
       await this.commits;
       return;
     }
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
+    this.cancelLater();
     // A drain in progress may have started before the newest records arrived: loop until empty.
     while (this.draining || this.queue.length > 0) await this.drain();
   }

@@ -11,7 +11,7 @@ import type { OperatorEnv } from '../operators/types.js';
 import { lookupVariable, supportedXPaths } from '../variables/index.js';
 import { parseActionList, type ParsedActions } from './actions.js';
 import { buildPlans, PlanParts } from './rule-plan.js';
-import { foldPhases, type PhaseFold } from './fold.js';
+import { chainLinks, foldPhases, type PhaseFold } from './fold.js';
 import type { CompiledRule, CompiledTarget, DefaultActions, EngineMode, KeyMatcher, TargetExclusion } from './types.js';
 
 export interface RuleSetSettings {
@@ -274,9 +274,7 @@ export function compileDirectives(directives: Directive[], ctx: CompileContext, 
     phases.set(p, list);
     markers.set(p, names);
   }
-  const links: CompiledRule[] = [];
-  for (const list of phases.values()) for (const r of list) for (let link: CompiledRule | undefined = r; link; link = link.chain) links.push(link);
-  buildPlans(links, new PlanParts());
+  buildPlans([...phases.values()].flatMap((list) => list.flatMap(chainLinks)), new PlanParts());
   for (const r of rules) {
     if (r.skipAfter !== undefined && !markers.get(r.phase)!.has(r.skipAfter)) {
       ctx.warn(`rule ${r.id} (${r.file}:${r.line}): skipAfter target "${r.skipAfter}" not found in phase ${r.phase}`);

@@ -79,7 +79,8 @@ function readsOk(link: CompiledRule, ok: RefOk, targetOk: (t: CompiledTarget) =>
   return link.targets.every(targetOk);
 }
 
-function links(rule: CompiledRule): CompiledRule[] {
+/** The rule and the rules chained to it, in order. */
+export function chainLinks(rule: CompiledRule): CompiledRule[] {
   const out: CompiledRule[] = [];
   for (let r: CompiledRule | undefined = rule; r; r = r.chain) out.push(r);
   return out;
@@ -88,7 +89,7 @@ function links(rule: CompiledRule): CompiledRule[] {
 /** What a whole chain does when it matched, beyond its log entry and flow: nothing, for a foldable rule. */
 function matchedEffectsOk(rule: CompiledRule, ok: RefOk): boolean {
   if (rule.disruptive !== undefined && rule.disruptive !== 'pass') return false;
-  if (links(rule).some((l) => l.ctls.length > 0)) return false;
+  if (chainLinks(rule).some((l) => l.ctls.length > 0)) return false;
   return macroOk(rule.msg?.text, ok) && macroOk(rule.logdata?.text, ok);
 }
 
@@ -141,7 +142,7 @@ class Writes {
   private readonly prefixes: string[] = [];
 
   add(rule: CompiledRule): void {
-    for (const link of links(rule)) {
+    for (const link of chainLinks(rule)) {
       if (link.capture) for (let d = 0; d < 10; d++) this.keys.add(String(d));
       for (const sv of link.setvars) {
         if (sv.collection !== 'tx') continue;
@@ -162,7 +163,7 @@ function targetRemovalSelectors(all: readonly CompiledRule[]): { ids: Set<number
   const ids = new Set<number>();
   const tags = new Set<string>();
   for (const rule of all) {
-    for (const link of links(rule)) {
+    for (const link of chainLinks(rule)) {
       for (const c of link.ctls) {
         if (c.name !== 'ruleremovetargetbyid' && c.name !== 'ruleremovetargetbytag') continue;
         const text = c.value.text;
@@ -234,7 +235,7 @@ export function foldPhases(
     const phaseMarkers = markers.get(p)!;
     for (let i = from; i < n && removable; i++) {
       const rule = list[i]!;
-      if (links(rule).some((l) => removable.ids.has(l.id) || l.tags.some((t) => removable.tags.has(t)))) continue;
+      if (chainLinks(rule).some((l) => removable.ids.has(l.id) || l.tags.some((t) => removable.tags.has(t)))) continue;
       sim.tx.copyFrom(preludeTx);
       sim.collections.clear();
       const r = constantOutcome(sim, rule, p, stableRef, stableTarget);

@@ -153,7 +153,8 @@ function targetPlans(rule: CompiledRule, shared: PlanParts): TargetPlan[] {
   return rule.targets.map((target): TargetPlan => {
     const { def } = target;
     const excluded = rule.exclusions.filter((x) => x.name === def.name);
-    const identity = excluded.every((x) => x.text !== undefined) ? `${target.text}!${excluded.map((x) => x.text).join('|')}` : undefined;
+    const without = exclusionsText(excluded);
+    const identity = without !== undefined ? `${target.text}!${without}` : undefined;
     const known = identity !== undefined ? shared.target.get(identity) : undefined;
     if (known) return known;
     const plan: TargetPlan = {
@@ -168,11 +169,15 @@ function targetPlans(rule: CompiledRule, shared: PlanParts): TargetPlan[] {
   });
 }
 
+/** The exclusions as text (`ARGS:a|ARGS:b`), or undefined when one has none (then nothing is shared). */
+function exclusionsText(excluded: readonly TargetExclusion[]): string | undefined {
+  return excluded.every((x) => x.text !== undefined) ? excluded.map((x) => x.text).join('|') : undefined;
+}
+
 function sharedTargets(rule: CompiledRule, shared: PlanParts): readonly TargetPlan[] {
   // Two target lists with the same text (exclusions included) resolve the same values the same way.
-  const identity = rule.exclusions.every((x) => x.text !== undefined)
-    ? `${rule.targets.map((t) => t.text).join('|')}!${rule.exclusions.map((x) => x.text).join('|')}`
-    : undefined;
+  const without = exclusionsText(rule.exclusions);
+  const identity = without !== undefined ? `${rule.targets.map((t) => t.text).join('|')}!${without}` : undefined;
   let targets = identity !== undefined ? shared.targets.get(identity) : undefined;
   if (!targets) {
     targets = targetPlans(rule, shared);

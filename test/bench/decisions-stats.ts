@@ -91,11 +91,11 @@ async function measure(label: string, store: SqlDecisionStore, now: number): Pro
     return p.value;
   };
   const rows: Array<[string, string, number, string]> = [];
-  for (const q of ['by=route,code', 'by=route,code&since=1h', 'by=verdict&since=24h', 'by=route&since=2026-01-01T00:00:30Z', 'by=code&verdict=deny', 'by=principal&since=1h', 'by=principal', 'by=clientIp&ip=10.3.0.0/16']) {
+  for (const q of ['by=route,code', 'by=route,code&since=1h', 'by=verdict&since=24h', 'by=route&since=2026-01-01T00:00:30Z', 'by=code&verdict=deny', 'by=principal&since=1h', 'by=principal', 'by=clientIp&ip=10.3.0.0/16', 'by=clientIp&since=1h', 'by=clientIp']) {
     const s = await store.stats(stats(q));
     rows.push([label, `stats ${q}`, await timeIt(() => store.stats(stats(q))), `${s.source}, ${s.total.count} decisions, ${s.groupsTotal} groups`]);
   }
-  for (const q of ['limit=100', 'verdict=deny&route=route-3&limit=100', 'principal=user-42&limit=100', 'ip=10.5.0.0/16&since=1d&limit=100', 'ruleId=942100&limit=100', 'code=jwt.bad_signature&limit=100']) {
+  for (const q of ['limit=100', 'verdict=deny&route=route-3&limit=100', 'principal=user-42&limit=100', 'ip=10.5.0.0/16&since=1d&limit=100', 'ruleId=942100&limit=100', 'code=jwt.bad_signature&limit=100', 'requestId=bench-500001&limit=100', 'ip=10.5.7.3&limit=100']) {
     const got = await store.query(list(q));
     rows.push([label, `query ${q}`, await timeIt(() => store.query(list(q))), `${got.length} records`]);
   }

@@ -207,19 +207,21 @@ export class SqlDecisionStore implements DecisionStore {
     const highCardinality = dims.includes('principal') || dims.includes('clientIp');
     const groups = new Groups(dims);
     let total: Groups;
+    // Denied decisions per principal or address, when the grouping already counted them.
+    let deniedBy: { dim: StatsDimension; counts: Array<{ v: string; n: number }> } | undefined;
     if (!highCardinality) {
       await this.aggregate(q, dims, groups, rollupFilters);
       total = groups.collapse();
     } else if (dims.length === 1) {
       // One group per principal or address: count them all, but build latency histograms only for the groups
-      // returned, and take the total's from the rollups when the filters allow. Records without a value (no
-      // principal, no address) are not in the principal index: their group is the total minus the others.
+      // returned, and take the total's from the rollups when the filters allow. The records without a value (no
+      // principal, no address) form one group, counted as the total minus the others.
       const dim = dims[0]!;
       const col = rawDim(dim);
       const w = this.where(q);
       const known = `${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} IS NOT NULL`;
       total = new Groups([]);
-      // Grouped by the one column, so the covering index streams the groups in order.
+      // Grouped by the one column: the principal index streams the groups in order; addresses are sorted.
       const [counts] = await Promise.all([
         this.ex.all<Record<string, unknown>>(
           `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${known} GROUP BY ${col}`,
@@ -230,12 +232,14 @@ export class SqlDecisionStore implements DecisionStore {
       const all = total.sole();
       let allow = all.allow;
       let deny = all.deny;
+      deniedBy = { dim, counts: [] };
       for (const r of counts) {
         const n = Number(r.n);
         const denied = Number(r.denied);
         groups.addCounts(r, n - denied, denied);
         allow -= n - denied;
         deny -= denied;
+        if (denied > 0) deniedBy.counts.push({ v: r[alias(dim)] as string, n: denied });
       }
       if (allow + deny > 0) groups.addCounts({}, allow, deny);
       const top = groups.top(q.limit);
@@ -251,13 +255,21 @@ export class SqlDecisionStore implements DecisionStore {
             .then((rows) => rows.forEach((r) => groups.addHist(r, Number(r.latb), Number(r.n)))),
         );
       }
-      if (top.some((g) => g.raw[0] === null)) {
-        // The valueless group's histogram: the total's less that of every record with a value (one index scan).
+      if (top.some((g) => g.raw[0] === null) && dim === 'clientIp') {
+        // The time index covers the address: the few records without one are read directly.
+        hists.push(
+          this.ex
+            .all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} IS NULL GROUP BY d.latb`, w.params)
+            .then((rows) => rows.forEach((r) => groups.addHist({}, Number(r.latb), Number(r.n)))),
+        );
+      } else if (top.some((g) => g.raw[0] === null)) {
+        // Anonymous traffic, often most of it, is not in the principal index: its histogram is the total's less
+        // that of every record with a principal (one index scan).
         hists.push(
           this.ex.all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${known} GROUP BY d.latb`, w.params).then((rows) => {
             const rest = new Array<number>(HIST_BUCKETS).fill(0);
             for (const r of rows) rest[Number(r.latb)] = Number(r.n);
-            all.hist.forEach((n, latb) => groups.addHist({}, latb, n - rest[latb]!));
+            all.hist?.forEach((n, latb) => groups.addHist({}, latb, n - rest[latb]!));
           }),
         );
       }
@@ -266,16 +278,15 @@ export class SqlDecisionStore implements DecisionStore {
       await this.aggregate(q, dims, groups, false);
       total = groups.collapse();
     }
-    const all = groups.summaries();
-    const t = total.summaries()[0] ?? summarize({}, 0, 0, new Array<number>(HIST_BUCKETS).fill(0));
+    const t = total.summaries()[0] ?? summarize({}, 0, 0);
     const { key: _k, ...totalSummary } = t;
-    const topDenied = await this.topDenied(q);
+    const topDenied = await this.topDenied(q, deniedBy);
     return {
       window: { since: q.since !== undefined ? new Date(q.since).toISOString() : null, until: q.until !== undefined ? new Date(q.until).toISOString() : null },
       by: dims,
       total: totalSummary,
-      groups: all.slice(0, q.limit),
-      groupsTotal: all.length,
+      groups: groups.summaries(q.limit),
+      groupsTotal: groups.size,
       topDenied,
       source: rollupFilters && !highCardinality ? 'rollup' : 'raw',
       tookMs: Math.round((performance.now() - started) * 10) / 10,
@@ -315,15 +326,20 @@ export class SqlDecisionStore implements DecisionStore {
     );
   }
 
-  private async topDenied(q: StatsQuery): Promise<DecisionStats['topDenied']> {
+  /** The principals and addresses denied most; `known` holds one dimension's denied counts when stats grouped by it. */
+  private async topDenied(q: StatsQuery, known?: { dim: StatsDimension; counts: Array<{ v: string; n: number }> }): Promise<DecisionStats['topDenied']> {
     if (q.verdict === 'allow') return { principals: [], clientIps: [] };
     const w = this.where(q, { skipVerdict: true });
-    // The literal `verdict = 'deny'` matches the partial indexes' own condition, so the planner can use them.
-    const cond = (col: string) => `${w.sql ? `${w.sql} AND` : 'WHERE'} d.verdict = 'deny' AND d.${col} IS NOT NULL`;
-    const [principals, ips] = await Promise.all([
-      this.ex.all<{ v: string; n: number }>(`SELECT d.principal AS v, COUNT(*) AS n FROM ${this.t.decisions} d ${cond('principal')} GROUP BY d.principal ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]),
-      this.ex.all<{ v: string; n: number }>(`SELECT d.ip AS v, COUNT(*) AS n FROM ${this.t.decisions} d ${cond('ip')} GROUP BY d.ip ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]),
-    ]);
+    // `principal IS NOT NULL` matches the principal index's own condition, so the planner can use it (covering);
+    // addresses come from the time index.
+    const top = (dim: StatsDimension, col: string): Promise<Array<{ v: string; n: number }>> => {
+      if (known?.dim === dim) return Promise.resolve(known.counts.sort((a, b) => b.n - a.n || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0)).slice(0, q.top));
+      return this.ex.all<{ v: string; n: number }>(
+        `SELECT d.${col} AS v, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql ? `${w.sql} AND` : 'WHERE'} d.verdict = 'deny' AND d.${col} IS NOT NULL GROUP BY d.${col} ORDER BY n DESC, v LIMIT ?`,
+        [...w.params, q.top],
+      );
+    };
+    const [principals, ips] = await Promise.all([top('principal', 'principal'), top('clientIp', 'ip')]);
     return {
       principals: principals.map((r) => ({ principal: r.v, count: Number(r.n) })),
       clientIps: ips.map((r) => ({ clientIp: hexToIp(r.v), count: Number(r.n) })),

@@ -11,9 +11,14 @@ import type { SqlExecutor, SqlStep } from './executor.js';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
+// db writes; queries read through rdb, a second connection with its own cache and sort settings (db itself when
+// the store is read-only or in memory).
 let db;
+let rdb;
 const stmts = new Map();
-function prep(sql) { let s = stmts.get(sql); if (!s) { s = db.prepare(sql); stmts.set(sql, s); } return s; }
+const rstmts = new Map();
+function prepOn(conn, cache, sql) { let s = cache.get(sql); if (!s) { s = conn.prepare(sql); cache.set(sql, s); } return s; }
+function prep(sql) { return prepOn(db, stmts, sql); }
 function insertSql(st) {
   return 'INSERT INTO ' + st.insert + ' (' + st.columns.join(', ') + ') VALUES (' + st.columns.map(() => '?').join(', ') + ')' + (st.tail ? ' ' + st.tail : '');
 }
@@ -41,10 +46,20 @@ const ops = {
     if (m.nice) lowerPriority(m.nice);
     db = new Database(m.file, { readonly: m.readonly, fileMustExist: m.readonly, timeout: m.busyTimeoutMs });
     for (const p of m.pragmas) db.pragma(p);
+    rdb = db;
+    if (m.queryPragmas) {
+      rdb = new Database(m.file, { readonly: true, fileMustExist: true, timeout: m.busyTimeoutMs });
+      for (const p of m.queryPragmas) rdb.pragma(p);
+    }
     return null;
   },
   exec(m) { db.exec(m.sql); return null; },
-  all(m) { const s = prep(m.sql); if (s.reader) return s.all(...m.params); s.run(...m.params); return []; },
+  all(m) {
+    const s = rdb === db ? prep(m.sql) : prepOn(rdb, rstmts, m.sql);
+    if (s.reader) return s.all(...m.params);
+    prep(m.sql).run(...m.params);
+    return [];
+  },
   // Inside an open append transaction this nests as a savepoint and commits with it.
   batch(m) { db.transaction(() => runSteps(m.steps)).immediate(); return null; },
   append(m) {
@@ -64,6 +79,8 @@ const ops = {
     return null;
   },
   close() {
+    if (rdb && rdb !== db) rdb.close();
+    rdb = undefined;
     if (db) {
       try { if (open) db.exec('COMMIT'); } catch {}
       try { db.pragma('optimize'); } catch {}
@@ -89,6 +106,13 @@ const PAGE_SIZE_PRAGMA = 'page_size = 16384';
 // Checkpoint every 2,500 pages (40 MB) rather than SQLite's 1,000: index pages that many batches touch are copied
 // into the database once per checkpoint, not once per few batches; the WAL is truncated back to 64 MB after.
 const WAL_PRAGMAS = ['wal_autocheckpoint = 2500', 'journal_size_limit = 67108864'];
+
+// Queries read through a connection of their own. Stats grouped by client IP sort their time window (no index is
+// ordered by address), and SQLite's sorter keeps as much in memory as the page cache holds: runs of 4 MB merged by
+// two threads sorted a million records in 0.35 s, against 0.7 s in one 32 MB run, and left the writer's cache (its
+// hot index pages) alone. Larger sorts spill to temporary files (the system temp directory), measured twice as
+// fast as temp_store = MEMORY.
+const QUERY_PRAGMAS = ['cache_size = -4000', 'threads = 2'];
 
 // Low enough that requests win the CPU, high enough that the writer keeps up when requests use all of it
 // (nice 10 weighs about a tenth of nice 0).
@@ -143,11 +167,11 @@ export class SqliteExecutor implements SqlExecutor {
   /** Opens `file` on a new worker; rejects with SQLite's own message (e.g. "file is not a database"). */
   static async open(file: string, opts: SqliteOpenOptions = {}): Promise<SqliteExecutor> {
     const ex = new SqliteExecutor();
-    const pragmas = opts.readonly
-      ? ['query_only = ON', 'cache_size = -32000']
-      : [PAGE_SIZE_PRAGMA, 'journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32000', 'temp_store = MEMORY', ...WAL_PRAGMAS];
+    const pragmas = opts.readonly ? ['query_only = ON', ...QUERY_PRAGMAS] : [PAGE_SIZE_PRAGMA, 'journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32000', ...WAL_PRAGMAS];
+    // An in-memory database is private to its connection: there, queries share the writer's.
+    const queryPragmas = opts.readonly || file === ':memory:' ? undefined : QUERY_PRAGMAS;
     try {
-      await ex.call('open', { file, readonly: opts.readonly === true, busyTimeoutMs: opts.busyTimeoutMs ?? 2000, pragmas, nice: opts.readonly ? 0 : WRITER_NICE });
+      await ex.call('open', { file, readonly: opts.readonly === true, busyTimeoutMs: opts.busyTimeoutMs ?? 2000, pragmas, queryPragmas, nice: opts.readonly ? 0 : WRITER_NICE });
     } catch (err) {
       await ex.worker.terminate();
       throw err;

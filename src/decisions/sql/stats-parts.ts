@@ -11,7 +11,14 @@ export interface Group {
   raw: unknown[];
   allow: number;
   deny: number;
-  hist: number[];
+  /** Created with the first latency count: stats by principal or address count every group but read histograms for the groups returned only. */
+  hist: number[] | undefined;
+}
+
+const NO_LATENCIES: readonly number[] = new Array<number>(HIST_BUCKETS).fill(0);
+
+function histOf(g: Group): number[] {
+  return (g.hist ??= new Array<number>(HIST_BUCKETS).fill(0));
 }
 
 /** Groups keyed by their stored values (NULL and "" are one group), with counts and latency histograms. */
@@ -25,7 +32,7 @@ export class Groups {
     const k = raw.map((v) => String(v ?? '')).join('\u0000');
     let g = this.map.get(k);
     if (!g) {
-      g = { raw, allow: 0, deny: 0, hist: new Array<number>(HIST_BUCKETS).fill(0) };
+      g = { raw, allow: 0, deny: 0, hist: undefined };
       this.map.set(k, g);
     }
     return g;
@@ -36,7 +43,7 @@ export class Groups {
     const g = this.get(row);
     if (row.verdict === 'deny') g.deny += n;
     else g.allow += n;
-    if (latb !== undefined) g.hist[latb] = g.hist[latb]! + n;
+    if (latb !== undefined) histOf(g)[latb]! += n;
   }
 
   /** Allowed and denied decisions of the row's group, counted together. */
@@ -47,8 +54,7 @@ export class Groups {
   }
 
   addHist(row: Record<string, unknown>, latb: number, n: number): void {
-    const g = this.get(row);
-    g.hist[latb] = g.hist[latb]! + n;
+    histOf(this.get(row))[latb]! += n;
   }
 
   addRollup(row: Record<string, unknown>): void {
@@ -56,7 +62,8 @@ export class Groups {
     const n = Number(row.n);
     if (row.verdict === 'deny') g.deny += n;
     else g.allow += n;
-    for (let i = 0; i < HIST_BUCKETS; i++) g.hist[i] = g.hist[i]! + Number(row[`h${i}`]);
+    const hist = histOf(g);
+    for (let i = 0; i < HIST_BUCKETS; i++) hist[i]! += Number(row[`h${i}`]);
   }
 
   /** The one group of dimensionless Groups (created empty when nothing was added). */
@@ -76,13 +83,20 @@ export class Groups {
     for (const x of this.map.values()) {
       g.allow += x.allow;
       g.deny += x.deny;
-      for (let i = 0; i < HIST_BUCKETS; i++) g.hist[i] = g.hist[i]! + x.hist[i]!;
+      if (!x.hist) continue;
+      const hist = histOf(g);
+      for (let i = 0; i < HIST_BUCKETS; i++) hist[i]! += x.hist[i]!;
     }
     return out;
   }
 
-  summaries(): StatsGroup[] {
-    return this.top(Infinity).map((g) => {
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The `limit` largest groups, summarized. */
+  summaries(limit = Infinity): StatsGroup[] {
+    return this.top(limit).map((g) => {
       const key: Partial<Record<StatsDimension, string>> = {};
       this.dims.forEach((d, i) => {
         const v = String(g.raw[i] ?? '');
@@ -103,7 +117,7 @@ export function rawDim(d: StatsDimension): string {
   return d === 'clientIp' ? 'd.ip' : `d.${d}`;
 }
 
-export function summarize(key: StatsGroup['key'], allow: number, deny: number, hist: number[]): StatsGroup {
+export function summarize(key: StatsGroup['key'], allow: number, deny: number, hist: readonly number[] = NO_LATENCIES): StatsGroup {
   const count = allow + deny;
   return { key, count, allow, deny, denyRate: count ? Math.round((deny / count) * 10_000) / 10_000 : 0, p50Us: quantile(hist, 0.5), p99Us: quantile(hist, 0.99) };
 }

@@ -136,8 +136,18 @@ export function compileRedactor(spec: RedactSpec = {}): Redactor {
     })),
   });
 
+  // One lookup per header name (names repeat from request to request).
   const headerSet = new Set(headerNames);
-  const secretsOf = (req: AuthzRequest) => secretValuesOf(req, isSecretName, headerSet);
+  const headerKinds = new Map<string, HeaderKind>();
+  const headerKind = (name: string): HeaderKind => {
+    let kind = headerKinds.get(name);
+    if (kind === undefined) {
+      kind = headerSet.has(name) ? 'credential' : isSecretName(name) ? 'secret' : 'plain';
+      if (headerKinds.size < 4096 && name.length <= 64) headerKinds.set(name, kind);
+    }
+    return kind;
+  };
+  const secretsOf = (req: AuthzRequest) => secretValuesOf(req, isSecretName, headerKind);
   return {
     isSecretName,
     text,
@@ -169,12 +179,15 @@ export function redactPathQuery(path: string): string {
   return `${path.slice(0, q)}?${parts.join('&')}`;
 }
 
+/** What a header name says of its value: a credential header (its value after an auth scheme is a secret too), another secret name, or neither. */
+export type HeaderKind = 'credential' | 'secret' | 'plain';
+
 /**
  * Literal secret values carried by a request: credential headers (and each token after an auth scheme), every
  * cookie value, and query parameters and body fields with secret names. Longest first, so a token is replaced
  * before a prefix of it.
  */
-export function secretValuesOf(req: AuthzRequest, isSecretName: (n: string) => boolean, credentialHeaders: ReadonlySet<string>): string[] {
+export function secretValuesOf(req: AuthzRequest, isSecretName: (n: string) => boolean, headerKind: (name: string) => HeaderKind): string[] {
   // Few values per request: a list with a linear membership check beats a Set here.
   const found: string[] = [];
   const add = (v: unknown) => {
@@ -184,22 +197,25 @@ export function secretValuesOf(req: AuthzRequest, isSecretName: (n: string) => b
   };
   for (const [name, v] of req.headerList) {
     if (name.charCodeAt(0) === 58 /* ':' */) continue;
-    const credential = credentialHeaders.has(name);
-    if (!credential && !isSecretName(name)) continue;
+    const kind = headerKind(name);
+    if (kind === 'plain') continue;
     add(v);
     // A credential header's value after its scheme (`Bearer <token>`) is the secret itself.
-    const sp = credential ? v.indexOf(' ') : -1;
+    const sp = kind === 'credential' ? v.indexOf(' ') : -1;
     if (sp > 0) add(v.slice(sp + 1));
   }
   if (req.headers.cookie !== undefined) for (const v of Object.values(req.cookies)) add(v);
   // Straight from the raw query: only a parameter with a secret name has its value decoded.
-  if (req.rawQuery) {
-    for (const part of req.rawQuery.split('&')) {
-      const eq = part.indexOf('=');
-      if (eq <= 0) continue;
-      const rawName = part.slice(0, eq);
-      if (isSecretName(ENCODED.test(rawName) ? decodeQueryComponent(rawName) : rawName)) add(decodeQueryComponent(part.slice(eq + 1)));
+  const query = req.rawQuery;
+  for (let start = 0; start < query.length; ) {
+    const amp = query.indexOf('&', start);
+    const end = amp < 0 ? query.length : amp;
+    const eq = query.indexOf('=', start);
+    if (eq > start && eq < end) {
+      const rawName = query.slice(start, eq);
+      if (isSecretName(ENCODED.test(rawName) ? decodeQueryComponent(rawName) : rawName)) add(decodeQueryComponent(query.slice(eq + 1, end)));
     }
+    start = end + 1;
   }
   if (req.body && req.body.length > 0) {
     let done = false;

@@ -53,6 +53,8 @@ interface Side {
 interface ScenarioReport {
   name: string;
   target: 'check' | 'rls';
+  /** Rounds run: --rounds, or the scenario's minRounds when that is more. */
+  rounds?: number;
   baseline?: Side;
   candidate?: Side;
   throughputRatio?: number;
@@ -252,7 +254,9 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
   const ref: LoadResult[] = [];
   const sides = { b: { server: baseline, results: base }, c: { server: candidate, results: cand }, r: { server: reference, results: ref } };
   try {
-    for (let r = 0; r < opts.rounds; r++) {
+    const rounds = Math.max(opts.rounds, s.minRounds ?? 0);
+    report.rounds = rounds;
+    for (let r = 0; r < rounds; r++) {
       // A B B A: slow drift of the machine (thermal, neighbours) weighs on both sides alike. A reference runs
       // right next to the candidate, first in one round and second in the next.
       const order: Array<keyof typeof sides> = reference ? (r % 2 === 0 ? ['b', 'r', 'c'] : ['c', 'r', 'b']) : r % 2 === 0 ? ['b', 'c'] : ['c', 'b'];
@@ -378,7 +382,7 @@ async function main(): Promise<number> {
     const ref = r.reference;
     if (ref) {
       const target = ref.minThroughputRatio === undefined ? '' : ` (${ref.throughputRatio >= ref.minThroughputRatio ? 'ok' : 'MISS'} >=${ref.minThroughputRatio})`;
-      process.stdout.write(`\n${r.name}: throughput ${fmt.ratio(ref.throughputRatio)} of ${ref.label}${target}, ${fmt.int(ref.side.rps)} rps ${ref.label} in the same rounds (cpu/req ${fmt.int(ref.side.cpuUsPerReq)} us)`);
+      process.stdout.write(`\n${r.name}: throughput ${fmt.ratio(ref.throughputRatio)} of ${ref.label}${target}, ${fmt.int(ref.side.rps)} rps ${ref.label} in the same ${r.rounds} rounds (cpu/req ${fmt.int(ref.side.cpuUsPerReq)} us)`);
     }
     if (r.records) process.stdout.write(`\n${r.name}: decision records ${fmt.int(r.records.written)} written, ${fmt.int(r.records.queued)} queued, ${fmt.int(r.records.dropped)} dropped`);
   }

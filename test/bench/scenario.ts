@@ -45,6 +45,11 @@ export interface BenchScenario {
   env?: Record<string, string>;
   /** Optional: also run this configuration in every round and report candidate / reference throughput. */
   reference?: BenchReference;
+  /**
+   * Optional: run at least this many rounds whatever `--rounds` says. A target near the effect it judges needs
+   * them: one round's ratio varies by about ±0.05 on a shared 2-core machine, the median of 5 by about ±0.03.
+   */
+  minRounds?: number;
 }
 
 /** A CheckRequest in proto-loader object form, as Envoy's ext_authz filter sends it (headers map mode). */

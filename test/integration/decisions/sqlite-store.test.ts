@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../../src/decisions/open-store.js';
 import { SqliteExecutor } from '../../../src/decisions/sql/sqlite-executor.js';
+import { encodeRecord } from '../../../src/decisions/sql/rows.js';
 import { sqliteTables } from '../../../src/decisions/sql/tables.js';
+import { makeRecords } from './fixtures.js';
 import { migrationContract, storeContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-decisions-'));
@@ -44,5 +46,18 @@ describe('SQLite file layout', () => {
     expect(c.pragma('page_size', { simple: true })).toBe(4096);
     expect((c.prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'decisions'`).get() as { n: number }).n).toBe(1);
     c.close();
+  });
+
+  it('answers queries from a store in memory, where there is no second connection to read through', async () => {
+    const store = await openSqliteStore(':memory:');
+    try {
+      const recs = makeRecords({ n: 50, start: Date.now() - 60_000, end: Date.now() });
+      await store.write(recs.map((r) => encodeRecord(r, JSON.stringify(r))));
+      expect((await store.get(recs[7]!.id))?.id).toBe(recs[7]!.id);
+      const s = await store.stats({ by: ['clientIp'], limit: 5, top: 3 });
+      expect(s.total.count).toBe(50);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -110,18 +110,27 @@ export function compileRedactor(spec: RedactSpec = {}): Redactor {
     return out;
   };
 
+  // Copy on change: most records (no notes, fixed reasons, nothing secret in path or host) are returned as they are.
   const check = (rec: CheckDecisionRecord, secrets: readonly string[]): CheckDecisionRecord => {
-    const out: CheckDecisionRecord = { ...rec, path: scrubValues(redactPathQuery(rec.path), secrets) };
-    out.checks = rec.checks.map((c) => {
-      if (c.reason === undefined && c.notes === undefined) return c;
+    const path = scrubValues(redactPathQuery(rec.path), secrets);
+    const host = rec.host ? scrubValues(rec.host, secrets) : rec.host;
+    const principal = rec.principal !== undefined ? scrubValues(rec.principal, secrets) : undefined;
+    let checks = rec.checks;
+    for (let i = 0; i < rec.checks.length; i++) {
+      const c = rec.checks[i]!;
+      const reason = c.reason !== undefined ? scrubValues(text(c.reason), secrets) : undefined;
+      if (c.notes === undefined && reason === c.reason) continue;
       const r = { ...c };
-      if (c.reason !== undefined) r.reason = scrubValues(text(c.reason), secrets);
+      if (reason !== undefined) r.reason = reason;
       if (c.notes !== undefined) r.notes = walk(c.notes, secrets, 0) as Record<string, unknown>;
-      return r;
-    });
+      if (checks === rec.checks) checks = rec.checks.slice();
+      checks[i] = r;
+    }
+    if (path === rec.path && host === rec.host && principal === rec.principal && checks === rec.checks && rec.ratelimit === undefined) return rec;
+    const out: CheckDecisionRecord = { ...rec, path, checks };
     if (rec.ratelimit !== undefined) out.ratelimit = walk(rec.ratelimit, secrets, 0) as Record<string, unknown>;
-    if (rec.principal !== undefined) out.principal = scrubValues(rec.principal, secrets);
-    if (rec.host) out.host = scrubValues(rec.host, secrets);
+    if (rec.principal !== undefined) out.principal = principal;
+    if (rec.host) out.host = host;
     return out;
   };
 

@@ -84,6 +84,20 @@ describe('redaction', () => {
     r.record(rec);
     expect(rec.checks[0]!.notes.password).toBe('p-123456');
   });
+
+  it('copies only what it changes: a secret in the path, or in one check reason', () => {
+    const req = makeRequest({ method: 'GET', path: '/keys/k-secret-4242', headers: { authorization: 'Bearer k-secret-4242' } });
+    const plain = { ...base, checks: [{ name: 'a', kind: 'a', result: 'pass' as const, ms: 1 }, { name: 'b', kind: 'b', result: 'deny' as const, ms: 1, reason: 'missing header x-b' }] };
+    expect(r.record(plain, req)).toBe(plain);
+    const leaky = { ...plain, path: '/keys/k-secret-4242', checks: [...plain.checks, { name: 'c', kind: 'c', result: 'deny' as const, ms: 1, reason: 'bad key k-secret-4242' }] };
+    const out = r.record(leaky, req) as CheckDecisionRecord;
+    expect(out).not.toBe(leaky);
+    expect(out.path).toBe('/keys/[redacted]');
+    expect(out.checks[0]).toBe(leaky.checks[0]);
+    expect(out.checks[2]!.reason).toBe('bad key [redacted]');
+    expect(leaky.path).toBe('/keys/k-secret-4242');
+    expect(leaky.checks[2]!.reason).toBe('bad key k-secret-4242');
+  });
 });
 
 describe('secrets of partial bodies', () => {

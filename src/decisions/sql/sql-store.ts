@@ -26,6 +26,12 @@ export interface RetentionResult {
   more: boolean;
 }
 
+/** Denied decisions per value of one stats dimension. */
+interface DeniedCounts {
+  dim: StatsDimension;
+  counts: Array<{ v: string; n: number }>;
+}
+
 export class StoreSchemaError extends Error {
   override name = 'StoreSchemaError';
 }
@@ -208,7 +214,7 @@ export class SqlDecisionStore implements DecisionStore {
     const groups = new Groups(dims);
     let total: Groups;
     // Denied decisions per principal or address, when the grouping already counted them.
-    let deniedBy: { dim: StatsDimension; counts: Array<{ v: string; n: number }> } | undefined;
+    let deniedBy: DeniedCounts | undefined;
     if (!highCardinality) {
       await this.aggregate(q, dims, groups, rollupFilters);
       total = groups.collapse();
@@ -255,14 +261,15 @@ export class SqlDecisionStore implements DecisionStore {
             .then((rows) => rows.forEach((r) => groups.addHist(r, Number(r.latb), Number(r.n)))),
         );
       }
-      if (top.some((g) => g.raw[0] === null) && dim === 'clientIp') {
+      const valueless = top.some((g) => g.raw[0] === null);
+      if (valueless && dim === 'clientIp') {
         // The time index covers the address: the few records without one are read directly.
         hists.push(
           this.ex
             .all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} IS NULL GROUP BY d.latb`, w.params)
             .then((rows) => rows.forEach((r) => groups.addHist({}, Number(r.latb), Number(r.n)))),
         );
-      } else if (top.some((g) => g.raw[0] === null)) {
+      } else if (valueless) {
         // Anonymous traffic, often most of it, is not in the principal index: its histogram is the total's less
         // that of every record with a principal (one index scan).
         hists.push(
@@ -327,7 +334,7 @@ export class SqlDecisionStore implements DecisionStore {
   }
 
   /** The principals and addresses denied most; `known` holds one dimension's denied counts when stats grouped by it. */
-  private async topDenied(q: StatsQuery, known?: { dim: StatsDimension; counts: Array<{ v: string; n: number }> }): Promise<DecisionStats['topDenied']> {
+  private async topDenied(q: StatsQuery, known?: DeniedCounts): Promise<DecisionStats['topDenied']> {
     if (q.verdict === 'allow') return { principals: [], clientIps: [] };
     const w = this.where(q, { skipVerdict: true });
     // `principal IS NOT NULL` matches the principal index's own condition, so the planner can use it (covering);

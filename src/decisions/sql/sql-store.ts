@@ -2,7 +2,6 @@
  * The decision store over SQL, written once for SQLite and PostgreSQL: schema migrations with a version table,
  * batched inserts that also maintain per-minute and per-hour rollups, queries, stats and retention.
  */
-import { HIST_BUCKETS } from '../histogram.js';
 import { hexToIp, type DecisionFilter, type StatsDimension, type StatsQuery } from '../query.js';
 import type { DecisionRecord } from '../record.js';
 import type { DecisionStats, DecisionStore } from '../store.js';
@@ -227,7 +226,7 @@ export class SqlDecisionStore implements DecisionStore {
       const w = this.where(q);
       const known = `${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} IS NOT NULL`;
       total = new Groups([]);
-      // Grouped by the one column: the principal index streams the groups in order; addresses are sorted.
+      // Grouped by the one column, sorted (no index is ordered by principal or address).
       const [counts] = await Promise.all([
         this.ex.all<Record<string, unknown>>(
           `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${known} GROUP BY ${col}`,
@@ -261,23 +260,12 @@ export class SqlDecisionStore implements DecisionStore {
             .then((rows) => rows.forEach((r) => groups.addHist(r, Number(r.latb), Number(r.n)))),
         );
       }
-      const valueless = top.some((g) => g.raw[0] === null);
-      if (valueless && dim === 'clientIp') {
-        // The time index covers the address: the few records without one are read directly.
+      if (top.some((g) => g.raw[0] === null)) {
+        // The time index covers both columns: the records without a value are read directly.
         hists.push(
           this.ex
             .all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} IS NULL GROUP BY d.latb`, w.params)
             .then((rows) => rows.forEach((r) => groups.addHist({}, Number(r.latb), Number(r.n)))),
-        );
-      } else if (valueless) {
-        // Anonymous traffic, often most of it, is not in the principal index: its histogram is the total's less
-        // that of every record with a principal (one index scan).
-        hists.push(
-          this.ex.all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${known} GROUP BY d.latb`, w.params).then((rows) => {
-            const rest = new Array<number>(HIST_BUCKETS).fill(0);
-            for (const r of rows) rest[Number(r.latb)] = Number(r.n);
-            all.hist?.forEach((n, latb) => groups.addHist({}, latb, n - rest[latb]!));
-          }),
         );
       }
       await Promise.all(hists);
@@ -337,8 +325,7 @@ export class SqlDecisionStore implements DecisionStore {
   private async topDenied(q: StatsQuery, known?: DeniedCounts): Promise<DecisionStats['topDenied']> {
     if (q.verdict === 'allow') return { principals: [], clientIps: [] };
     const w = this.where(q, { skipVerdict: true });
-    // `principal IS NOT NULL` matches the principal index's own condition, so the planner can use it (covering);
-    // addresses come from the time index.
+    // Both come from the time index, which covers verdict, address and principal.
     const top = (dim: StatsDimension, col: string): Promise<Array<{ v: string; n: number }>> => {
       if (known?.dim === dim) return Promise.resolve(known.counts.sort((a, b) => b.n - a.n || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0)).slice(0, q.top));
       return this.ex.all<{ v: string; n: number }>(

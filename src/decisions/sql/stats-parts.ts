@@ -112,7 +112,7 @@ export function alias(d: StatsDimension): string {
   return `d_${d.toLowerCase()}`;
 }
 
-/** Plain columns (NULL reads as "" in the groups), so the covering indexes can stream groups in order. */
+/** The column a dimension groups by (NULL reads as "" in the groups). */
 export function rawDim(d: StatsDimension): string {
   return d === 'clientIp' ? 'd.ip' : `d.${d}`;
 }

@@ -107,10 +107,10 @@ const PAGE_SIZE_PRAGMA = 'page_size = 16384';
 // into the database once per checkpoint, not once per few batches; the WAL is truncated back to 64 MB after.
 const WAL_PRAGMAS = ['wal_autocheckpoint = 2500', 'journal_size_limit = 67108864'];
 
-// Queries read through a connection of their own. Stats grouped by client IP sort their time window (no index is
-// ordered by address), and SQLite's sorter keeps as much in memory as the page cache holds: runs of 4 MB merged by
-// two threads sorted a million records in 0.35 s, against 0.7 s in one 32 MB run, and left the writer's cache (its
-// hot index pages) alone. Larger sorts spill to temporary files (the system temp directory), measured twice as
+// Queries read through a connection of their own. Stats grouped by principal or client IP sort their time window
+// (no index is ordered by either), and SQLite's sorter keeps as much in memory as the page cache holds: runs of
+// 4 MB merged by two threads sorted a million records in 0.35 s, against 0.7 s in one 32 MB run, and left the
+// writer's cache alone. Larger sorts spill to temporary files (the system temp directory), measured twice as
 // fast as temp_store = MEMORY.
 const QUERY_PRAGMAS = ['cache_size = -4000', 'threads = 2'];
 

@@ -127,10 +127,9 @@ export function compileRedactor(spec: RedactSpec = {}): Redactor {
       checks[i] = r;
     }
     if (path === rec.path && host === rec.host && principal === rec.principal && checks === rec.checks && rec.ratelimit === undefined) return rec;
-    const out: CheckDecisionRecord = { ...rec, path, checks };
+    const out: CheckDecisionRecord = { ...rec, path, host, checks };
     if (rec.ratelimit !== undefined) out.ratelimit = walk(rec.ratelimit, secrets, 0) as Record<string, unknown>;
-    if (rec.principal !== undefined) out.principal = principal;
-    if (rec.host) out.host = host;
+    if (principal !== undefined) out.principal = principal;
     return out;
   };
 

@@ -167,7 +167,8 @@ export class SqlDecisionStore implements DecisionStore {
     return deltas.rows().filter((l) => l.rows.length > 0).map((l) => ({ insert: `${rollupTable(this.t, l.level)} AS r`, columns: ROLLUP_COLUMNS, rows: l.rows, tail: this.rollupTail.get(l.level)!, types }));
   }
 
-  private where(f: DecisionFilter, opts: { since?: number; until?: number; skipVerdict?: boolean; skipRule?: boolean } = {}): { sql: string; params: unknown[] } {
+  /** The filter as a WHERE clause, then `and`, conditions of the caller's own (their parameters follow the filter's). */
+  private where(f: DecisionFilter, opts: { since?: number; until?: number; skipVerdict?: boolean; skipRule?: boolean; and?: readonly string[] } = {}): { sql: string; params: unknown[] } {
     const c: string[] = [];
     const p: unknown[] = [];
     const since = opts.since ?? f.since;
@@ -182,15 +183,16 @@ export class SqlDecisionStore implements DecisionStore {
     if (f.principal !== undefined) { c.push('d.principal = ?'); p.push(f.principal); }
     if (f.requestId !== undefined) { c.push('d.request_id = ?'); p.push(f.requestId); }
     if (f.ruleId !== undefined && !opts.skipRule) { c.push(`d.id IN (SELECT decision_id FROM ${this.t.rules} WHERE rule_id = ?)`); p.push(f.ruleId); }
+    if (opts.and) c.push(...opts.and);
     return { sql: c.length ? `WHERE ${c.join(' AND ')}` : '', params: p };
   }
 
   async query(f: DecisionFilter): Promise<DecisionRecord[]> {
     if (f.ruleId !== undefined) {
       // Walk the rule's matches newest first and stop at the limit, rather than collecting every match.
-      const w = this.where(f, { skipRule: true });
+      const w = this.where(f, { skipRule: true, and: ['r.rule_id = ?'] });
       const rows = await this.ex.all<{ record: unknown }>(
-        `SELECT d.record AS record FROM ${this.t.rules} r JOIN ${this.t.decisions} d ON d.id = r.decision_id ${w.sql ? `${w.sql} AND` : 'WHERE'} r.rule_id = ? ORDER BY r.ts DESC LIMIT ?`,
+        `SELECT d.record AS record FROM ${this.t.rules} r JOIN ${this.t.decisions} d ON d.id = r.decision_id ${w.sql} ORDER BY r.ts DESC LIMIT ?`,
         [...w.params, f.ruleId, f.limit],
       );
       return rows.map((r) => parseRecord(r.record));
@@ -223,14 +225,13 @@ export class SqlDecisionStore implements DecisionStore {
       // principal, no address) form one group, counted as the total minus the others.
       const dim = dims[0]!;
       const col = rawDim(dim);
-      const w = this.where(q);
-      const known = `${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} IS NOT NULL`;
+      const known = this.where(q, { and: [`${col} IS NOT NULL`] });
       total = new Groups([]);
       // Grouped by the one column, sorted (no index is ordered by principal or address).
       const [counts] = await Promise.all([
         this.ex.all<Record<string, unknown>>(
-          `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${known} GROUP BY ${col}`,
-          w.params,
+          `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${known.sql} GROUP BY ${col}`,
+          known.params,
         ),
         this.aggregate(q, [], total, rollupFilters),
       ]);
@@ -254,17 +255,18 @@ export class SqlDecisionStore implements DecisionStore {
         hists.push(
           this.ex
             .all<Record<string, unknown>>(
-              `SELECT ${col} AS ${alias(dim)}, d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${known} AND ${col} IN (${values.map(() => '?').join(', ')}) GROUP BY ${col}, d.latb`,
-              [...w.params, ...values],
+              `SELECT ${col} AS ${alias(dim)}, d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${known.sql} AND ${col} IN (${values.map(() => '?').join(', ')}) GROUP BY ${col}, d.latb`,
+              [...known.params, ...values],
             )
             .then((rows) => rows.forEach((r) => groups.addHist(r, Number(r.latb), Number(r.n)))),
         );
       }
       if (top.some((g) => g.raw[0] === null)) {
         // The time index covers both columns: the records without a value are read directly.
+        const valueless = this.where(q, { and: [`${col} IS NULL`] });
         hists.push(
           this.ex
-            .all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql ? `${w.sql} AND` : 'WHERE'} ${col} IS NULL GROUP BY d.latb`, w.params)
+            .all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${valueless.sql} GROUP BY d.latb`, valueless.params)
             .then((rows) => rows.forEach((r) => groups.addHist({}, Number(r.latb), Number(r.n)))),
         );
       }
@@ -324,16 +326,14 @@ export class SqlDecisionStore implements DecisionStore {
   /** The principals and addresses denied most; `known` holds one dimension's denied counts when stats grouped by it. */
   private async topDenied(q: StatsQuery, known?: DeniedCounts): Promise<DecisionStats['topDenied']> {
     if (q.verdict === 'allow') return { principals: [], clientIps: [] };
-    const w = this.where(q, { skipVerdict: true });
     // Both come from the time index, which covers verdict, address and principal.
-    const top = (dim: StatsDimension, col: string): Promise<Array<{ v: string; n: number }>> => {
+    const top = (dim: StatsDimension): Promise<Array<{ v: string; n: number }>> => {
       if (known?.dim === dim) return Promise.resolve(known.counts.sort((a, b) => b.n - a.n || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0)).slice(0, q.top));
-      return this.ex.all<{ v: string; n: number }>(
-        `SELECT d.${col} AS v, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql ? `${w.sql} AND` : 'WHERE'} d.verdict = 'deny' AND d.${col} IS NOT NULL GROUP BY d.${col} ORDER BY n DESC, v LIMIT ?`,
-        [...w.params, q.top],
-      );
+      const col = rawDim(dim);
+      const w = this.where(q, { skipVerdict: true, and: ["d.verdict = 'deny'", `${col} IS NOT NULL`] });
+      return this.ex.all<{ v: string; n: number }>(`SELECT ${col} AS v, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql} GROUP BY ${col} ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]);
     };
-    const [principals, ips] = await Promise.all([top('principal', 'principal'), top('clientIp', 'ip')]);
+    const [principals, ips] = await Promise.all([top('principal'), top('clientIp')]);
     return {
       principals: principals.map((r) => ({ principal: r.v, count: Number(r.n) })),
       clientIps: ips.map((r) => ({ clientIp: hexToIp(r.v), count: Number(r.n) })),

@@ -1,13 +1,14 @@
 /**
  * `npm run bench [-- <name-filter>...] [--rounds N] [--duration MS] [--warmup MS] [--concurrency N]
  *  [--connections N] [--rate N] [--json FILE] [--strict] [--pin]
- *  [--profile DIR]`
+ *  [--profile DIR] [--self-check]`
  *
  * For each scenario, drives a no-op grpc-js server (the baseline) and Portcullis serving the scenario's policy
  * with the same pre-serialized Envoy-shaped requests, alternating them round by round (A B B A ...) on this
  * noisy machine, and prints medians and candidate/baseline ratios (the median of per-round ratios): throughput
  * and server CPU time per request. A scenario with a reference configuration runs it in the same rounds, next
- * to the candidate, and reports candidate/reference throughput as well.
+ * to the candidate, and reports candidate/reference throughput as well. `--self-check` runs such scenarios with
+ * their reference as the candidate instead: what the instrument reads for two identical servers (ideally 1.00).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +39,8 @@ interface Options {
   pin: boolean;
   /** Write a V8 CPU profile of each candidate run here (summarized with profile-summary.js). */
   profile?: string;
+  /** Instead of the scenarios, run those that have a reference with that reference as their candidate. */
+  selfCheck: boolean;
 }
 
 interface Side {
@@ -55,6 +58,8 @@ interface ScenarioReport {
   target: 'check' | 'rls';
   /** Rounds run: --rounds, or the scenario's minRounds when that is more. */
   rounds?: number;
+  /** Measured time of each run: --duration, or the scenario's own. */
+  durationMs?: number;
   baseline?: Side;
   candidate?: Side;
   throughputRatio?: number;
@@ -85,6 +90,7 @@ function options(argv: string[]): Options {
       strict: { type: 'boolean' },
       pin: { type: 'boolean' },
       profile: { type: 'string' },
+      'self-check': { type: 'boolean' },
     },
   });
   const int = (v: string | undefined, d: number, min: number): number => {
@@ -104,7 +110,14 @@ function options(argv: string[]): Options {
     strict: values.strict ?? false,
     pin: (values.pin ?? false) && pinningAvailable(),
     profile: values.profile ? resolve(values.profile) : undefined,
+    selfCheck: values['self-check'] ?? false,
   };
+}
+
+/** The scenario with its reference as the candidate: nothing differs, so the reference ratio should read 1.00. */
+function selfCheck(s: BenchScenario): BenchScenario {
+  const ref = s.reference!;
+  return { ...s, name: `${s.name}-self-check`, policy: ref.policy, env: ref.env, targets: undefined, reference: { ...ref, minThroughputRatio: undefined } };
 }
 
 async function loadScenarios(filters: string[]): Promise<BenchScenario[]> {
@@ -223,7 +236,7 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
   }
   const job = (server: RunningServer): LoadJob => ({
     address: server.address, target: s.target, requests, concurrency: opts.concurrency, connections: opts.connections,
-    warmupMs: opts.warmupMs, durationMs: opts.durationMs, rate: opts.rate, maxRequests: 2_000_000, serverPid: server.pid,
+    warmupMs: opts.warmupMs, durationMs: s.durationMs ?? opts.durationMs, rate: opts.rate, maxRequests: 2_000_000, serverPid: server.pid,
   });
 
   const start = async (policy: string, env: Record<string, string> | undefined, suffix: string, nodeArgs: string[] = []): Promise<RunningServer> => {
@@ -256,6 +269,7 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
   try {
     const rounds = Math.max(opts.rounds, s.minRounds ?? 0);
     report.rounds = rounds;
+    report.durationMs = s.durationMs ?? opts.durationMs;
     for (let r = 0; r < rounds; r++) {
       // A B B A: slow drift of the machine (thermal, neighbours) weighs on both sides alike. A reference runs
       // right next to the candidate, first in one round and second in the next.
@@ -345,7 +359,8 @@ function table(reports: ScenarioReport[]): string {
 async function main(): Promise<number> {
   const opts = options(process.argv.slice(2));
   if (!procAvailable()) process.stderr.write('bench: /proc is not readable; CPU figures will be 0\n');
-  const scenarios = await loadScenarios(opts.filters);
+  const loaded = await loadScenarios(opts.filters);
+  const scenarios = opts.selfCheck ? loaded.filter((s) => s.reference).map(selfCheck) : loaded;
   if (scenarios.length === 0) {
     process.stderr.write(`bench: no scenario matches ${opts.filters.join(', ')}\n`);
     return 2;
@@ -382,7 +397,7 @@ async function main(): Promise<number> {
     const ref = r.reference;
     if (ref) {
       const target = ref.minThroughputRatio === undefined ? '' : ` (${ref.throughputRatio >= ref.minThroughputRatio ? 'ok' : 'MISS'} >=${ref.minThroughputRatio})`;
-      process.stdout.write(`\n${r.name}: throughput ${fmt.ratio(ref.throughputRatio)} of ${ref.label}${target}, ${fmt.int(ref.side.rps)} rps ${ref.label} in the same ${r.rounds} rounds (cpu/req ${fmt.int(ref.side.cpuUsPerReq)} us)`);
+      process.stdout.write(`\n${r.name}: throughput ${fmt.ratio(ref.throughputRatio)} of ${ref.label}${target}, ${fmt.int(ref.side.rps)} rps ${ref.label} in the same ${r.rounds} rounds of ${((r.durationMs ?? 0) / 1000).toFixed(1)} s (cpu/req ${fmt.int(ref.side.cpuUsPerReq)} us)`);
     }
     if (r.records) process.stdout.write(`\n${r.name}: decision records ${fmt.int(r.records.written)} written, ${fmt.int(r.records.queued)} queued, ${fmt.int(r.records.dropped)} dropped`);
   }

@@ -50,6 +50,11 @@ export interface BenchScenario {
    * them: one round's ratio varies by about ±0.05 on a shared 2-core machine, the median of 5 by about ±0.03.
    */
   minRounds?: number;
+  /**
+   * Optional: measure each run this long instead of `--duration`. The machine's slowdowns come in bursts of a
+   * second or so; shorter runs, and more rounds of them, put a candidate and its reference closer in time.
+   */
+  durationMs?: number;
 }
 
 /** A CheckRequest in proto-loader object form, as Envoy's ext_authz filter sends it (headers map mode). */

@@ -21,7 +21,7 @@ import { benchDir } from './paths.js';
 import { pin, pinningAvailable } from './pin.js';
 import { cpuSeconds, procAvailable } from './proc-cpu.js';
 import type { LoadJob, LoadResult } from './protocol.js';
-import type { BenchScenario } from './scenario.js';
+import { selfCheck, type BenchScenario } from './scenario.js';
 import { startBaseline, startCandidate, type RunningServer } from './servers.js';
 import { median } from './stats.js';
 
@@ -112,12 +112,6 @@ function options(argv: string[]): Options {
     profile: values.profile ? resolve(values.profile) : undefined,
     selfCheck: values['self-check'] ?? false,
   };
-}
-
-/** The scenario with its reference as the candidate: nothing differs, so the reference ratio should read 1.00. */
-function selfCheck(s: BenchScenario): BenchScenario {
-  const ref = s.reference!;
-  return { ...s, name: `${s.name}-self-check`, policy: ref.policy, env: ref.env, targets: undefined, reference: { ...ref, minThroughputRatio: undefined } };
 }
 
 async function loadScenarios(filters: string[]): Promise<BenchScenario[]> {
@@ -360,7 +354,7 @@ async function main(): Promise<number> {
   const opts = options(process.argv.slice(2));
   if (!procAvailable()) process.stderr.write('bench: /proc is not readable; CPU figures will be 0\n');
   const loaded = await loadScenarios(opts.filters);
-  const scenarios = opts.selfCheck ? loaded.filter((s) => s.reference).map(selfCheck) : loaded;
+  const scenarios = opts.selfCheck ? loaded.flatMap((s) => (s.reference ? [selfCheck(s, s.reference)] : [])) : loaded;
   if (scenarios.length === 0) {
     process.stderr.write(`bench: no scenario matches ${opts.filters.join(', ')}\n`);
     return 2;

@@ -57,6 +57,11 @@ export interface BenchScenario {
   durationMs?: number;
 }
 
+/** The scenario with its reference as the candidate: nothing differs, so the reference ratio should read 1.00. */
+export function selfCheck(s: BenchScenario, reference: BenchReference): BenchScenario {
+  return { ...s, name: `${s.name}-self-check`, policy: reference.policy, env: reference.env, targets: undefined, reference: { ...reference, minThroughputRatio: undefined } };
+}
+
 /** A CheckRequest in proto-loader object form, as Envoy's ext_authz filter sends it (headers map mode). */
 export function envoyCheckRequest(opts: {
   method?: string;

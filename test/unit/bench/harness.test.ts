@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpuSeconds } from '../../bench/proc-cpu.js';
-import { envoyCheckRequest } from '../../bench/scenario.js';
+import { envoyCheckRequest, selfCheck } from '../../bench/scenario.js';
+import { scenario as decisions } from '../../bench/scenarios/decisions.js';
 import { median, quantile } from '../../bench/stats.js';
 import { loadGrpcDefinitions } from '../../../src/grpc/protos.js';
 import { decodeCheckRequest } from '../../../src/grpc/codec.js';
@@ -52,5 +53,18 @@ describe('envoyCheckRequest', () => {
     expect(decoded.input.body?.toString()).toBe('{"a":1}');
     expect(decoded.input.source).toEqual({ address: '198.51.100.7', port: 51234 });
     expect(decoded.input.contextExtensions).toEqual({ vh: 'api' });
+  });
+});
+
+describe('bench self-check', () => {
+  it('runs the reference as the candidate, with the scenario\'s rounds and no target to miss', () => {
+    const s = selfCheck(decisions, decisions.reference!);
+    expect(s.name).toBe('decisions-sqlite-self-check');
+    expect(s.policy).toBe(decisions.reference!.policy);
+    expect(s.policy).not.toBe(decisions.policy);
+    expect(s.reference?.policy).toBe(decisions.reference!.policy);
+    expect(s.reference?.minThroughputRatio).toBeUndefined();
+    expect(s.targets).toBeUndefined();
+    expect([s.minRounds, s.durationMs]).toEqual([decisions.minRounds, decisions.durationMs]);
   });
 });

@@ -29,7 +29,7 @@ export const scenario: BenchScenario = {
   request,
   reference: { label: 'store off', policy: policy('{ sqlite: false, stdout: false }'), minThroughputRatio: 0.9 },
   // The store's cost is close to its 0.1 budget, and a ratio of two runs 0.8 s long varied by ±0.1 here: judge
-  // it on the median of 40 rounds of 0.4 s, where two identical servers measured 1.00-1.02.
+  // it on the median of 40 rounds of 0.4 s, where two identical servers measured 0.97-1.02.
   minRounds: 40,
   durationMs: 400,
 };

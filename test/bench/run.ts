@@ -228,9 +228,10 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
     report.error = `requests do not serialize: ${err instanceof Error ? err.message : String(err)}`;
     return report;
   }
+  const durationMs = s.durationMs ?? opts.durationMs;
   const job = (server: RunningServer): LoadJob => ({
     address: server.address, target: s.target, requests, concurrency: opts.concurrency, connections: opts.connections,
-    warmupMs: opts.warmupMs, durationMs: s.durationMs ?? opts.durationMs, rate: opts.rate, maxRequests: 2_000_000, serverPid: server.pid,
+    warmupMs: opts.warmupMs, durationMs, rate: opts.rate, maxRequests: 2_000_000, serverPid: server.pid,
   });
 
   const start = async (policy: string, env: Record<string, string> | undefined, suffix: string, nodeArgs: string[] = []): Promise<RunningServer> => {
@@ -263,7 +264,7 @@ async function runScenario(s: BenchScenario, baseline: RunningServer, load: Load
   try {
     const rounds = Math.max(opts.rounds, s.minRounds ?? 0);
     report.rounds = rounds;
-    report.durationMs = s.durationMs ?? opts.durationMs;
+    report.durationMs = durationMs;
     for (let r = 0; r < rounds; r++) {
       // A B B A: slow drift of the machine (thermal, neighbours) weighs on both sides alike. A reference runs
       // right next to the candidate, first in one round and second in the next.

@@ -23,6 +23,23 @@ function principalOf(r: DecisionRecord): string | undefined {
   return r.type === 'check' ? r.principal : undefined;
 }
 
+/** Denied records per value of `keyOf` (records without one are left out). */
+function deniedBy(recs: readonly DecisionRecord[], keyOf: (r: DecisionRecord) => string | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of recs) {
+    const k = keyOf(r);
+    if (r.verdict === 'deny' && k) out.set(k, (out.get(k) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** The `n` highest counts, ties by value, as the store orders its top denied. */
+function topOf(counts: Map<string, number>, n: number): Array<[string, number]> {
+  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+}
+
+const addressOf = (r: DecisionRecord): string | undefined => (r.type === 'check' ? r.clientIp : undefined);
+
 export function storeContract(name: string, open: () => Promise<SqlDecisionStore>, cleanup: () => Promise<void>): void {
   describe(`${name} decision store`, () => {
     let store: SqlDecisionStore;
@@ -118,12 +135,9 @@ export function storeContract(name: string, open: () => Promise<SqlDecisionStore
       expect(s.total.count).toBe(inWindow.length);
       const g = s.groups.find((x) => x.key.principal === 'user-5' && x.key.verdict === 'deny');
       expect(g?.count).toBe(inWindow.filter((r) => principalOf(r) === 'user-5' && r.verdict === 'deny').length);
-      const denied = new Map<string, number>();
-      for (const r of inWindow) if (r.verdict === 'deny' && principalOf(r)) denied.set(principalOf(r)!, (denied.get(principalOf(r)!) ?? 0) + 1);
-      const top = [...denied].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5);
+      const top = topOf(deniedBy(inWindow, principalOf), 5);
       expect(s.topDenied.principals).toEqual(top.map(([principal, count]) => ({ principal, count })));
-      const ipDenied = new Map<string, number>();
-      for (const r of inWindow) if (r.type === 'check' && r.verdict === 'deny') ipDenied.set(r.clientIp, (ipDenied.get(r.clientIp) ?? 0) + 1);
+      const ipDenied = deniedBy(inWindow, addressOf);
       expect(s.topDenied.clientIps[0]!.count).toBe(Math.max(...ipDenied.values()));
       expect(ipDenied.get(s.topDenied.clientIps[0]!.clientIp)).toBe(s.topDenied.clientIps[0]!.count);
     });
@@ -148,16 +162,13 @@ export function storeContract(name: string, open: () => Promise<SqlDecisionStore
       const exactAll = exactQuantile(inWindow.map((r) => r.latencyUs), 0.99);
       expect(Math.abs(s.total.p99Us! - exactAll)).toBeLessThanOrEqual(0.2 * exactAll);
       // Top denied principals come from the grouping's own counts here: the same answer as the query they replace.
-      const denied = new Map<string, number>();
-      for (const r of inWindow) if (r.verdict === 'deny' && principalOf(r)) denied.set(principalOf(r)!, (denied.get(principalOf(r)!) ?? 0) + 1);
-      const top = [...denied].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, p.value.top);
+      const top = topOf(deniedBy(inWindow, principalOf), p.value.top);
       expect(s.topDenied.principals).toEqual(top.map(([principal, count]) => ({ principal, count })));
 
       const ips = await store.stats({ ...p.value, by: ['clientIp'], limit: 3 });
       expect(ips.groups).toHaveLength(3);
       expect(ips.groups.every((g) => g.p50Us !== null && g.count > 0)).toBe(true);
-      const ipDenied = new Map<string, number>();
-      for (const r of inWindow) if (r.type === 'check' && r.verdict === 'deny') ipDenied.set(r.clientIp, (ipDenied.get(r.clientIp) ?? 0) + 1);
+      const ipDenied = deniedBy(inWindow, addressOf);
       expect(ips.topDenied.clientIps.map((c) => c.count)).toEqual([...ipDenied.values()].sort((a, b) => b - a).slice(0, p.value.top));
       for (const c of ips.topDenied.clientIps) expect(ipDenied.get(c.clientIp)).toBe(c.count);
       // Records without an address (rate-limit decisions) form one group, its latencies read directly.

@@ -66,7 +66,8 @@ export function parseTime(value: string, now: number): number | undefined {
   return t !== undefined && Number.isFinite(t) && t >= 0 && t <= MAX_TIME ? t : undefined;
 }
 
-const V4_PREFIX = '00000000000000000000ffff';
+/** Hex digits before an IPv4 address mapped into IPv6 (::ffff:0:0/96). */
+export const V4_PREFIX = '00000000000000000000ffff';
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
 /** Dotted IPv4 to 8 hex digits; strict (no leading zeros, which some parsers read as octal). */
@@ -119,6 +120,11 @@ export function ipToHex(ip: string): string | undefined {
     return v4 ? V4_PREFIX + v4 : undefined;
   }
   return v6Hex(ip);
+}
+
+/** The text form of an address stored as an IPv4 integer or as hex digits. */
+export function addressText(key: string | number): string {
+  return typeof key === 'number' ? [key >>> 24, (key >>> 16) & 255, (key >>> 8) & 255, key & 255].join('.') : hexToIp(key);
 }
 
 /** The text form of a stored address (`::ffff:` addresses back to dotted IPv4). */

@@ -2,14 +2,15 @@
  * The decision store over SQL, written once for SQLite and PostgreSQL: schema migrations with a version table,
  * batched inserts that also maintain per-minute and per-hour rollups, queries, stats and retention.
  */
-import { hexToIp, type DecisionFilter, type StatsDimension, type StatsQuery } from '../query.js';
+import { addressText, hexToIp, type DecisionFilter, type StatsDimension, type StatsQuery } from '../query.js';
 import type { DecisionRecord } from '../record.js';
-import type { DecisionStats, DecisionStore } from '../store.js';
+import type { DecisionStats, DecisionStore, StatsGroup } from '../store.js';
 import type { SqlExecutor, SqlStep } from './executor.js';
 import { PgExecutor, runSteps } from './pg-executor.js';
+import type { GroupValue, OnePassStats } from './sqlite-aggregates.js';
 import { DECISION_COLUMNS, DECISION_TYPES, RULE_COLUMNS, RULE_TYPES, RollupDeltas, rowFacts, type EncodedRecord, type RollupFacts } from './rows.js';
 import { FOREVER, Groups, alias, rawDim, splitWindow, summarize } from './stats-parts.js';
-import { HIST_COLUMNS, LATEST_VERSION, ROLLUP_LEVELS, migrations, rollupTable, versionTableDdl, type TableNames } from './tables.js';
+import { HIST_COLUMNS, LATEST_VERSION, ROLLUP_LEVELS, ipv4Key, migrations, rollupTable, versionTableDdl, type TableNames } from './tables.js';
 
 const ROLLUP_KEY = ['bucket', 'type', 'route', 'code', 'verdict'];
 const ROLLUP_COLUMNS = [...ROLLUP_KEY, 'n', ...HIST_COLUMNS];
@@ -29,6 +30,19 @@ export interface RetentionResult {
 interface DeniedCounts {
   dim: StatsDimension;
   counts: Array<{ v: string; n: number }>;
+}
+
+const NO_DENIED: DecisionStats['topDenied'] = { principals: [], clientIps: [] };
+
+// A client address as SQLite's stats group it: IPv4 as its integer (from the time index), others as hex digits.
+const IP_KEY = `coalesce(${ipv4Key('d.ip')}, d.ip)`;
+
+/** A stats answer before its window and timing are added. */
+interface StatsAnswer {
+  total: StatsGroup;
+  groups: StatsGroup[];
+  groupsTotal: number;
+  topDenied: DecisionStats['topDenied'];
 }
 
 export class StoreSchemaError extends Error {
@@ -209,85 +223,118 @@ export class SqlDecisionStore implements DecisionStore {
 
   async stats(q: StatsQuery): Promise<DecisionStats> {
     const started = performance.now();
-    const dims = q.by;
     const rollupFilters = q.ip === undefined && q.principal === undefined && q.requestId === undefined && q.ruleId === undefined;
-    const highCardinality = dims.includes('principal') || dims.includes('clientIp');
-    const groups = new Groups(dims);
-    let total: Groups;
-    // Denied decisions per principal or address, when the grouping already counted them.
-    let deniedBy: DeniedCounts | undefined;
-    if (!highCardinality) {
-      await this.aggregate(q, dims, groups, rollupFilters);
-      total = groups.collapse();
-    } else if (dims.length === 1) {
-      // One group per principal or address: count them all, but build latency histograms only for the groups
-      // returned, and take the total's from the rollups when the filters allow. The records without a value (no
-      // principal, no address) form one group, counted as the total minus the others.
-      const dim = dims[0]!;
-      const col = rawDim(dim);
-      const known = this.where(q, { and: [`${col} IS NOT NULL`] });
-      total = new Groups([]);
-      // Grouped by the one column, sorted (no index is ordered by principal or address).
-      const [counts] = await Promise.all([
-        this.ex.all<Record<string, unknown>>(
-          `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${known.sql} GROUP BY ${col}`,
-          known.params,
-        ),
-        this.aggregate(q, [], total, rollupFilters),
-      ]);
-      const all = total.sole();
-      let allow = all.allow;
-      let deny = all.deny;
-      deniedBy = { dim, counts: [] };
-      for (const r of counts) {
-        const n = Number(r.n);
-        const denied = Number(r.denied);
-        groups.addCounts(r, n - denied, denied);
-        allow -= n - denied;
-        deny -= denied;
-        if (denied > 0) deniedBy.counts.push({ v: r[alias(dim)] as string, n: denied });
-      }
-      if (allow + deny > 0) groups.addCounts({}, allow, deny);
-      const top = groups.top(q.limit);
-      const values = top.map((g) => g.raw[0]).filter((v) => v !== null);
-      const hists: Array<Promise<unknown>> = [];
-      if (values.length > 0) {
-        hists.push(
-          this.ex
-            .all<Record<string, unknown>>(
-              `SELECT ${col} AS ${alias(dim)}, d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${known.sql} AND ${col} IN (${values.map(() => '?').join(', ')}) GROUP BY ${col}, d.latb`,
-              [...known.params, ...values],
-            )
-            .then((rows) => rows.forEach((r) => groups.addHist(r, Number(r.latb), Number(r.n)))),
-        );
-      }
-      if (top.some((g) => g.raw[0] === null)) {
-        // The time index covers both columns: the records without a value are read directly.
-        const valueless = this.where(q, { and: [`${col} IS NULL`] });
-        hists.push(
-          this.ex
-            .all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${valueless.sql} GROUP BY d.latb`, valueless.params)
-            .then((rows) => rows.forEach((r) => groups.addHist({}, Number(r.latb), Number(r.n)))),
-        );
-      }
-      await Promise.all(hists);
-    } else {
-      await this.aggregate(q, dims, groups, false);
-      total = groups.collapse();
-    }
-    const t = total.summaries()[0] ?? summarize({}, 0, 0);
-    const { key: _k, ...totalSummary } = t;
-    const topDenied = await this.topDenied(q, deniedBy);
+    const highCardinality = q.by.includes('principal') || q.by.includes('clientIp');
+    const a = !highCardinality
+      ? await this.statsByGroups(q, rollupFilters)
+      : this.kind === 'sqlite'
+        ? await this.statsInOnePass(q)
+        : q.by.length === 1
+          ? await this.statsByOneValue(q, rollupFilters)
+          : await this.statsByGroups(q, false);
+    const { key: _k, ...total } = a.total;
     return {
       window: { since: q.since !== undefined ? new Date(q.since).toISOString() : null, until: q.until !== undefined ? new Date(q.until).toISOString() : null },
-      by: dims,
-      total: totalSummary,
-      groups: groups.summaries(q.limit),
-      groupsTotal: groups.size,
-      topDenied,
+      by: q.by,
+      total,
+      groups: a.groups,
+      groupsTotal: a.groupsTotal,
+      topDenied: a.topDenied,
       source: rollupFilters && !highCardinality ? 'rollup' : 'raw',
       tookMs: Math.round((performance.now() - started) * 10) / 10,
     };
+  }
+
+  /** Every group with its histogram, from rollups (plus raw edges) when `useRollup`, else from records. */
+  private async statsByGroups(q: StatsQuery, useRollup: boolean): Promise<StatsAnswer> {
+    const groups = new Groups(q.by);
+    await this.aggregate(q, q.by, groups, useRollup);
+    return { total: groups.collapse().summaries()[0] ?? summarize({}, 0, 0), groups: groups.summaries(q.limit), groupsTotal: groups.size, topDenied: await this.topDenied(q) };
+  }
+
+  /**
+   * Stats by principal or address on SQLite, which groups only by sorting: the aggregates of sqlite-aggregates.ts
+   * count every group, and the top denied of both dimensions, in one pass over the time index.
+   */
+  private async statsInOnePass(q: StatsQuery): Promise<StatsAnswer> {
+    const w = this.where(q);
+    const value = (d: StatsDimension) => (d === 'clientIp' ? IP_KEY : rawDim(d));
+    // Grouped by one dimension, its denied counts come with the groups.
+    const denied = (d: StatsDimension) => (q.by.length === 1 && q.by[0] === d ? 'NULL' : `CASE WHEN d.verdict = 'deny' THEN ${value(d)} END`);
+    const [row] = await this.ex.all<{ s: string }>(
+      `SELECT portcullis_stats(?, ?, d.latb + CASE WHEN d.verdict = 'deny' THEN 128 ELSE 0 END, ${denied('principal')}, ${denied('clientIp')}, ` +
+        `${q.by.map(value).join(', ')}) AS s FROM ${this.t.decisions} d ${w.sql}`,
+      [q.limit, q.top, ...w.params],
+    );
+    const s = JSON.parse(row!.s) as OnePassStats;
+    const text = (d: StatsDimension, v: GroupValue) => (d === 'clientIp' && v !== '' ? addressText(v) : String(v));
+    const key = (values: GroupValue[]) => Object.fromEntries(q.by.map((d, i) => [d, text(d, values[i]!)]));
+    const list = (d: StatsDimension, counts: Array<[GroupValue, number]>) => counts.map(([v, n]) => ({ v: text(d, v), n }));
+    const deniedOf = (d: StatsDimension, counts: Array<[GroupValue, number]>) => list(d, q.by.length === 1 && q.by[0] === d ? s.deniedGroups : counts);
+    return {
+      total: summarize({}, s.total.allow, s.total.deny, s.total.hist),
+      groups: s.top.map((g) => summarize(key(g.key), g.allow, g.deny, g.hist)),
+      groupsTotal: s.groups,
+      topDenied: q.verdict === 'allow' ? NO_DENIED : { principals: deniedOf('principal', s.deniedPrincipals).map(({ v, n }) => ({ principal: v, count: n })), clientIps: deniedOf('clientIp', s.deniedIps).map(({ v, n }) => ({ clientIp: v, count: n })) },
+    };
+  }
+
+  /**
+   * Stats by one principal or address (PostgreSQL): every group counted, latency histograms built only for the
+   * groups returned, and the total's taken from the rollups when the filters allow. The records without a value
+   * (no principal, no address) form one group, counted as the total minus the others.
+   */
+  private async statsByOneValue(q: StatsQuery, rollupFilters: boolean): Promise<StatsAnswer> {
+    const dim = q.by[0]!;
+    const col = rawDim(dim);
+    const known = this.where(q, { and: [`${col} IS NOT NULL`] });
+    const groups = new Groups(q.by);
+    const total = new Groups([]);
+    const [counts] = await Promise.all([
+      this.ex.all<Record<string, unknown>>(
+        `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${known.sql} GROUP BY ${col}`,
+        known.params,
+      ),
+      this.aggregate(q, [], total, rollupFilters),
+    ]);
+    const all = total.sole();
+    let allow = all.allow;
+    let deny = all.deny;
+    // Denied decisions per value, already counted here: the top denied of this dimension need no query of their own.
+    const deniedBy: DeniedCounts = { dim, counts: [] };
+    for (const r of counts) {
+      const n = Number(r.n);
+      const denied = Number(r.denied);
+      groups.addCounts(r, n - denied, denied);
+      allow -= n - denied;
+      deny -= denied;
+      if (denied > 0) deniedBy.counts.push({ v: r[alias(dim)] as string, n: denied });
+    }
+    if (allow + deny > 0) groups.addCounts({}, allow, deny);
+    const top = groups.top(q.limit);
+    const values = top.map((g) => g.raw[0]).filter((v) => v !== null);
+    const hists: Array<Promise<unknown>> = [];
+    if (values.length > 0) {
+      hists.push(
+        this.ex
+          .all<Record<string, unknown>>(
+            `SELECT ${col} AS ${alias(dim)}, d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${known.sql} AND ${col} IN (${values.map(() => '?').join(', ')}) GROUP BY ${col}, d.latb`,
+            [...known.params, ...values],
+          )
+          .then((rows) => rows.forEach((r) => groups.addHist(r, Number(r.latb), Number(r.n)))),
+      );
+    }
+    if (top.some((g) => g.raw[0] === null)) {
+      // The time index covers both columns: the records without a value are read directly.
+      const valueless = this.where(q, { and: [`${col} IS NULL`] });
+      hists.push(
+        this.ex
+          .all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${valueless.sql} GROUP BY d.latb`, valueless.params)
+          .then((rows) => rows.forEach((r) => groups.addHist({}, Number(r.latb), Number(r.n)))),
+      );
+    }
+    await Promise.all(hists);
+    return { total: total.summaries()[0] ?? summarize({}, 0, 0), groups: groups.summaries(q.limit), groupsTotal: groups.size, topDenied: await this.topDenied(q, deniedBy) };
   }
 
   /** Counts and latency histograms by `dims` (and verdict), from rollups plus raw edges when allowed, else records. */
@@ -325,7 +372,7 @@ export class SqlDecisionStore implements DecisionStore {
 
   /** The principals and addresses denied most; `known` holds one dimension's denied counts when stats grouped by it. */
   private async topDenied(q: StatsQuery, known?: DeniedCounts): Promise<DecisionStats['topDenied']> {
-    if (q.verdict === 'allow') return { principals: [], clientIps: [] };
+    if (q.verdict === 'allow') return NO_DENIED;
     // Both come from the time index, which covers verdict, address and principal.
     const top = (dim: StatsDimension): Promise<Array<{ v: string; n: number }>> => {
       if (known?.dim === dim) return Promise.resolve(known.counts.sort((a, b) => b.n - a.n || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0)).slice(0, q.top));

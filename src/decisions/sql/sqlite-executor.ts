@@ -5,7 +5,9 @@
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { HIST_BUCKETS } from '../histogram.js';
 import type { SqlExecutor, SqlStep } from './executor.js';
+import { sqliteAggregates } from './sqlite-aggregates.js';
 
 // Plain CommonJS so it runs in an eval worker both from source (tests) and from the build.
 const WORKER_SOURCE = `
@@ -51,6 +53,7 @@ const ops = {
       rdb = new Database(m.file, { readonly: true, fileMustExist: true, timeout: m.busyTimeoutMs });
       for (const p of m.queryPragmas) rdb.pragma(p);
     }
+    for (const f of m.aggregates) rdb.aggregate(f.name, new Function('return ' + f.source)()(...f.args));
     return null;
   },
   exec(m) { db.exec(m.sql); return null; },
@@ -171,7 +174,7 @@ export class SqliteExecutor implements SqlExecutor {
     // An in-memory database is private to its connection: there, queries share the writer's.
     const queryPragmas = opts.readonly || file === ':memory:' ? undefined : QUERY_PRAGMAS;
     try {
-      await ex.call('open', { file, readonly: opts.readonly === true, busyTimeoutMs: opts.busyTimeoutMs ?? 2000, pragmas, queryPragmas, nice: opts.readonly ? 0 : WRITER_NICE });
+      await ex.call('open', { file, readonly: opts.readonly === true, busyTimeoutMs: opts.busyTimeoutMs ?? 2000, pragmas, queryPragmas, aggregates: sqliteAggregates(HIST_BUCKETS), nice: opts.readonly ? 0 : WRITER_NICE });
     } catch (err) {
       await ex.worker.terminate();
       throw err;

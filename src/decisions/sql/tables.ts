@@ -1,5 +1,6 @@
 /** Table names and the schema migrations of the SQL stores (one list, rendered per dialect). */
 import { HIST_BUCKETS } from '../histogram.js';
+import { V4_PREFIX } from '../query.js';
 
 export interface TableNames {
   decisions: string;
@@ -54,7 +55,18 @@ export function rollupTable(t: TableNames, level: number): string {
   return level === 3_600_000 ? t.rollupHour : t.rollupMinute;
 }
 
-export const LATEST_VERSION = 4;
+export const LATEST_VERSION = 5;
+
+/**
+ * SQL for the IPv4 address in a column of 32 hex digits as an integer, NULL for other addresses. The time index
+ * holds it (SQLite); a query reads it from there only when it spells the expression exactly so, for the same
+ * column.
+ */
+export function ipv4Key(col: string): string {
+  const at = V4_PREFIX.length;
+  const digits = Array.from({ length: 8 }, (_, i) => `(instr('0123456789abcdef', substr(${col}, ${at + 1 + i}, 1)) - 1) * ${16 ** (7 - i)}`);
+  return `(CASE WHEN ${col} BETWEEN '${V4_PREFIX}00000000' AND '${V4_PREFIX}ffffffff' THEN ${digits.join(' + ')} END)`;
+}
 
 export function versionTableDdl(t: TableNames, dialect: 'sqlite' | 'postgres'): string {
   const big = dialect === 'sqlite' ? 'INTEGER' : 'BIGINT';
@@ -113,5 +125,13 @@ export function migrations(t: TableNames, dialect: 'sqlite' | 'postgres'): Recor
       `CREATE INDEX IF NOT EXISTS ${p}_time ON ${t.decisions} (ts, seq, verdict, latb, ip, principal, request_id)`,
       ...['ts', 'ip_ts', 'principal_known', 'request', 'deny_ip', 'deny_principal'].map((name) => `DROP INDEX IF EXISTS ${t.indexSchema}${p}_${name}`),
     ],
+    // The IPv4 client address also as an integer, in the time index only: SQLite's stats group records in a
+    // JavaScript aggregate, which counts a million integer keys in half the time of as many address strings (see
+    // sqlite-aggregates.ts). An indexed expression, so SQLite's writer computes it, requests hand over the same
+    // rows as before, and records stored earlier have it once the index is rebuilt (about 2-3 s for a million
+    // records, once). PostgreSQL groups by the text and needs nothing.
+    5: sqlite
+      ? [`DROP INDEX IF EXISTS ${p}_time`, `CREATE INDEX ${p}_time ON ${t.decisions} (ts, seq, verdict, latb, ip, ${ipv4Key('ip')}, principal, request_id)`]
+      : [],
   };
 }

@@ -4,9 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../../src/decisions/open-store.js';
+import { addressText, ipToHex } from '../../../src/decisions/query.js';
 import { SqliteExecutor } from '../../../src/decisions/sql/sqlite-executor.js';
 import { encodeRecord } from '../../../src/decisions/sql/rows.js';
-import { sqliteTables } from '../../../src/decisions/sql/tables.js';
+import { ipv4Key, sqliteTables } from '../../../src/decisions/sql/tables.js';
 import { makeRecords } from './fixtures.js';
 import { migrationContract, storeContract } from './store-contract.js';
 
@@ -58,6 +59,29 @@ describe('SQLite file layout', () => {
       expect(s.total.count).toBe(50);
     } finally {
       await store.close();
+    }
+  });
+
+  it('reads the IPv4 key stats group by from the time index, computed for every record', async () => {
+    const file = join(layoutDir, 'ipv4.db');
+    const store = await openSqliteStore(file);
+    const recs = makeRecords({ n: 20, start: Date.now() - 60_000, end: Date.now() });
+    await store.write(recs.map((r) => encodeRecord(r, JSON.stringify(r))));
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const key = ipv4Key('d.ip');
+      const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT ${key}, d.latb FROM decisions d WHERE d.ts >= 0`).all() as Array<{ detail: string }>;
+      expect(plan.map((p) => p.detail).join()).toContain('COVERING INDEX decisions_time');
+      const rows = db.prepare(`SELECT ${key} AS k, d.ip AS ip FROM decisions d WHERE d.ip IS NOT NULL`).all() as Array<{ k: number | null; ip: string }>;
+      expect(rows.length).toBeGreaterThan(10);
+      for (const r of rows) {
+        const rec = recs.find((x) => x.type === 'check' && ipToHex(x.clientIp) === r.ip)!;
+        if (rec.type !== 'check') throw new Error('unreachable');
+        expect(r.k === null ? rec.clientIp.includes(':') : addressText(r.k) === rec.clientIp).toBe(true);
+      }
+    } finally {
+      db.close();
     }
   });
 });

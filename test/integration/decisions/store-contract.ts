@@ -232,7 +232,8 @@ export function migrationContract(name: string, f: MigrationFixture): void {
 
     it('migrates a version-1 store to the current version, keeping its records and replacing its indexes', async () => {
       const t = f.tables;
-      const rec = makeRecords({ n: 1, start: Date.now() - 1000, end: Date.now() })[0]!;
+      // An IPv4 check record (the first is IPv6).
+      const rec = makeRecords({ n: 2, start: Date.now() - 1000, end: Date.now() })[1]!;
       const ex = await f.executor();
       try {
         const { row } = encodeRecord(rec, JSON.stringify(rec));
@@ -250,6 +251,13 @@ export function migrationContract(name: string, f: MigrationFixture): void {
       const store = await f.open();
       try {
         expect((await store.get(rec.id))?.id).toBe(rec.id);
+        // A record from after the migration, from the same address: stats count both as one address.
+        const later = { ...rec, id: '01900000-0000-7000-8000-000000000001' };
+        await store.write([encodeRecord(later, JSON.stringify(later))]);
+        const p = parseStatsQuery(new URLSearchParams('by=clientIp'), Date.now());
+        if (!p.ok) throw new Error(p.errors.join());
+        const s = await store.stats(p.value);
+        expect(s.groups.map((g) => [g.key.clientIp, g.count])).toEqual([[addressOf(rec), 2]]);
       } finally {
         await store.close();
       }

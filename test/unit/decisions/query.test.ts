@@ -1,6 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
-import { hexToIp, ipToHex, parseFilter, parseIpRange, parseStatsQuery, parseTime } from '../../../src/decisions/query.js';
+import { addressText, hexToIp, ipToHex, parseFilter, parseIpRange, parseStatsQuery, parseTime } from '../../../src/decisions/query.js';
 
 const NOW = Date.parse('2026-01-10T12:00:00Z');
 const p = (s: string) => parseFilter(new URLSearchParams(s), NOW);
@@ -75,6 +75,13 @@ describe('times and addresses', () => {
     expect(hexToIp(ipToHex('2001:db8::1')!)).toBe('2001:db8::1');
     expect(ipToHex('not-an-ip')).toBeUndefined();
     expect(ipToHex('')).toBeUndefined();
+  });
+
+  it('reads an address stored as an IPv4 integer or as hex digits', () => {
+    expect(addressText(0xc0000201)).toBe('192.0.2.1');
+    expect(addressText(0)).toBe('0.0.0.0');
+    expect(addressText(0xffffffff)).toBe('255.255.255.255');
+    expect(addressText(ipToHex('2001:db8::1')!)).toBe('2001:db8::1');
   });
 
   it('computes inclusive range ends for CIDRs', () => {

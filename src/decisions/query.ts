@@ -122,7 +122,7 @@ export function ipToHex(ip: string): string | undefined {
   return v6Hex(ip);
 }
 
-/** The text form of an address stored as an IPv4 integer or as hex digits. */
+/** The text form of an address as an IPv4 integer (unsigned or two's complement) or as hex digits. */
 export function addressText(key: string | number): string {
   return typeof key === 'number' ? [key >>> 24, (key >>> 16) & 255, (key >>> 8) & 255, key & 255].join('.') : hexToIp(key);
 }

@@ -2,12 +2,12 @@
  * The decision store over SQL, written once for SQLite and PostgreSQL: schema migrations with a version table,
  * batched inserts that also maintain per-minute and per-hour rollups, queries, stats and retention.
  */
-import { addressText, hexToIp, type DecisionFilter, type StatsDimension, type StatsQuery } from '../query.js';
+import { addressText, type DecisionFilter, type StatsDimension, type StatsQuery } from '../query.js';
 import type { DecisionRecord } from '../record.js';
 import type { DecisionStats, DecisionStore, StatsGroup } from '../store.js';
 import type { SqlExecutor, SqlStep } from './executor.js';
 import { PgExecutor, runSteps } from './pg-executor.js';
-import type { GroupValue, OnePassStats } from './sqlite-aggregates.js';
+import type { GroupKey, OnePassStats } from './sqlite-aggregates.js';
 import { DECISION_COLUMNS, DECISION_TYPES, RULE_COLUMNS, RULE_TYPES, RollupDeltas, rowFacts, type EncodedRecord, type RollupFacts } from './rows.js';
 import { FOREVER, Groups, alias, rawDim, splitWindow, summarize } from './stats-parts.js';
 import { HIST_COLUMNS, LATEST_VERSION, ROLLUP_LEVELS, ipv4Key, migrations, rollupTable, versionTableDdl, type TableNames } from './tables.js';
@@ -26,15 +26,15 @@ export interface RetentionResult {
   more: boolean;
 }
 
-/** Denied decisions per value of one stats dimension. */
+/** Denied decisions per value of one stats dimension, from a grouping by it (that may still be running). */
 interface DeniedCounts {
   dim: StatsDimension;
-  counts: Array<{ v: string; n: number }>;
+  counts: Promise<Array<{ v: GroupKey; n: number }>>;
 }
 
 const NO_DENIED: DecisionStats['topDenied'] = { principals: [], clientIps: [] };
 
-// A client address as SQLite's stats group it: IPv4 as its integer (from the time index), others as hex digits.
+// A client address as SQLite's stats group it: IPv4 as an integer (from the time index), others as hex digits.
 const IP_KEY = `coalesce(${ipv4Key('d.ip')}, d.ip)`;
 
 /** A stats answer before its window and timing are added. */
@@ -248,34 +248,36 @@ export class SqlDecisionStore implements DecisionStore {
   /** Every group with its histogram, from rollups (plus raw edges) when `useRollup`, else from records. */
   private async statsByGroups(q: StatsQuery, useRollup: boolean): Promise<StatsAnswer> {
     const groups = new Groups(q.by);
-    await this.aggregate(q, q.by, groups, useRollup);
-    return { total: groups.collapse().summaries()[0] ?? summarize({}, 0, 0), groups: groups.summaries(q.limit), groupsTotal: groups.size, topDenied: await this.topDenied(q) };
+    const [, topDenied] = await Promise.all([this.aggregate(q, q.by, groups, useRollup), this.topDenied(q)]);
+    return { total: groups.collapse().summaries()[0] ?? summarize({}, 0, 0), groups: groups.summaries(q.limit), groupsTotal: groups.size, topDenied };
   }
 
   /**
-   * Stats by principal or address on SQLite, which groups only by sorting: the aggregates of sqlite-aggregates.ts
-   * count every group, and the top denied of both dimensions, in one pass over the time index.
+   * Stats by principal or address on SQLite, which groups only by sorting: the aggregate of sqlite-aggregates.ts
+   * counts every group in one pass over the time index, while the top denied of the other dimension are counted
+   * beside it (on the other query thread).
    */
   private async statsInOnePass(q: StatsQuery): Promise<StatsAnswer> {
     const w = this.where(q);
     const value = (d: StatsDimension) => (d === 'clientIp' ? IP_KEY : rawDim(d));
-    // Grouped by one dimension, its denied counts come with the groups.
-    const denied = (d: StatsDimension) => (q.by.length === 1 && q.by[0] === d ? 'NULL' : `CASE WHEN d.verdict = 'deny' THEN ${value(d)} END`);
-    const [row] = await this.ex.all<{ s: string }>(
-      `SELECT portcullis_stats(?, ?, d.latb + CASE WHEN d.verdict = 'deny' THEN 128 ELSE 0 END, ${denied('principal')}, ${denied('clientIp')}, ` +
-        `${q.by.map(value).join(', ')}) AS s FROM ${this.t.decisions} d ${w.sql}`,
-      [q.limit, q.top, ...w.params],
-    );
-    const s = JSON.parse(row!.s) as OnePassStats;
-    const text = (d: StatsDimension, v: GroupValue) => (d === 'clientIp' && v !== '' ? addressText(v) : String(v));
-    const key = (values: GroupValue[]) => Object.fromEntries(q.by.map((d, i) => [d, text(d, values[i]!)]));
-    const list = (d: StatsDimension, counts: Array<[GroupValue, number]>) => counts.map(([v, n]) => ({ v: text(d, v), n }));
-    const deniedOf = (d: StatsDimension, counts: Array<[GroupValue, number]>) => list(d, q.by.length === 1 && q.by[0] === d ? s.deniedGroups : counts);
+    const one = q.by.length === 1 ? q.by[0] : undefined;
+    // Several dimensions are keyed by a JSON array of their values.
+    const key = one ? value(one) : `json_array(${q.by.map((d) => `coalesce(${value(d)}, '')`).join(', ')})`;
+    const pass = this.ex
+      .all<{ s: string }>(`SELECT portcullis_stats(?, ?, d.latb + CASE WHEN d.verdict = 'deny' THEN 128 ELSE 0 END, ${key}) AS s FROM ${this.t.decisions} d ${w.sql}`, [q.limit, q.top, ...w.params])
+      .then(([row]) => JSON.parse(row!.s) as OnePassStats);
+    const text = (d: StatsDimension, v: GroupKey) => (d === 'clientIp' && v !== '' ? addressText(v) : String(v));
+    const deniedBy = one && { dim: one, counts: pass.then((s) => s.deniedGroups.map(([v, n]) => ({ v, n }))) };
+    const [s, topDenied] = await Promise.all([pass, this.topDenied(q, deniedBy || undefined)]);
+    const keyOf = (k: GroupKey) => {
+      const values = one ? [k] : (JSON.parse(k as string) as GroupKey[]);
+      return Object.fromEntries(q.by.map((d, i) => [d, text(d, values[i]!)]));
+    };
     return {
       total: summarize({}, s.total.allow, s.total.deny, s.total.hist),
-      groups: s.top.map((g) => summarize(key(g.key), g.allow, g.deny, g.hist)),
+      groups: s.top.map((g) => summarize(keyOf(g.key), g.allow, g.deny, g.hist)),
       groupsTotal: s.groups,
-      topDenied: q.verdict === 'allow' ? NO_DENIED : { principals: deniedOf('principal', s.deniedPrincipals).map(({ v, n }) => ({ principal: v, count: n })), clientIps: deniedOf('clientIp', s.deniedIps).map(({ v, n }) => ({ clientIp: v, count: n })) },
+      topDenied,
     };
   }
 
@@ -288,53 +290,54 @@ export class SqlDecisionStore implements DecisionStore {
     const dim = q.by[0]!;
     const col = rawDim(dim);
     const known = this.where(q, { and: [`${col} IS NOT NULL`] });
-    const groups = new Groups(q.by);
-    const total = new Groups([]);
-    const [counts] = await Promise.all([
-      this.ex.all<Record<string, unknown>>(
-        `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${known.sql} GROUP BY ${col}`,
-        known.params,
-      ),
-      this.aggregate(q, [], total, rollupFilters),
-    ]);
-    const all = total.sole();
-    let allow = all.allow;
-    let deny = all.deny;
-    // Denied decisions per value, already counted here: the top denied of this dimension need no query of their own.
-    const deniedBy: DeniedCounts = { dim, counts: [] };
-    for (const r of counts) {
-      const n = Number(r.n);
-      const denied = Number(r.denied);
-      groups.addCounts(r, n - denied, denied);
-      allow -= n - denied;
-      deny -= denied;
-      if (denied > 0) deniedBy.counts.push({ v: r[alias(dim)] as string, n: denied });
-    }
-    if (allow + deny > 0) groups.addCounts({}, allow, deny);
-    const top = groups.top(q.limit);
-    const values = top.map((g) => g.raw[0]).filter((v) => v !== null);
-    const hists: Array<Promise<unknown>> = [];
-    if (values.length > 0) {
-      hists.push(
-        this.ex
-          .all<Record<string, unknown>>(
-            `SELECT ${col} AS ${alias(dim)}, d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${known.sql} AND ${col} IN (${values.map(() => '?').join(', ')}) GROUP BY ${col}, d.latb`,
-            [...known.params, ...values],
-          )
-          .then((rows) => rows.forEach((r) => groups.addHist(r, Number(r.latb), Number(r.n)))),
-      );
-    }
-    if (top.some((g) => g.raw[0] === null)) {
-      // The time index covers both columns: the records without a value are read directly.
-      const valueless = this.where(q, { and: [`${col} IS NULL`] });
-      hists.push(
-        this.ex
-          .all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${valueless.sql} GROUP BY d.latb`, valueless.params)
-          .then((rows) => rows.forEach((r) => groups.addHist({}, Number(r.latb), Number(r.n)))),
-      );
-    }
-    await Promise.all(hists);
-    return { total: total.summaries()[0] ?? summarize({}, 0, 0), groups: groups.summaries(q.limit), groupsTotal: groups.size, topDenied: await this.topDenied(q, deniedBy) };
+    const counts = this.ex.all<Record<string, unknown>>(
+      `SELECT ${col} AS ${alias(dim)}, COUNT(*) AS n, SUM(CASE WHEN d.verdict = 'deny' THEN 1 ELSE 0 END) AS denied FROM ${this.t.decisions} d ${known.sql} GROUP BY ${col}`,
+      known.params,
+    );
+    // The top denied of this dimension come from these counts; the other dimension's are counted meanwhile.
+    const deniedBy = { dim, counts: counts.then((rows) => rows.filter((r) => Number(r.denied) > 0).map((r) => ({ v: r[alias(dim)] as string, n: Number(r.denied) }))) };
+    const grouped = async (): Promise<Omit<StatsAnswer, 'topDenied'>> => {
+      const groups = new Groups(q.by);
+      const total = new Groups([]);
+      await this.aggregate(q, [], total, rollupFilters);
+      const all = total.sole();
+      let allow = all.allow;
+      let deny = all.deny;
+      for (const r of await counts) {
+        const n = Number(r.n);
+        const denied = Number(r.denied);
+        groups.addCounts(r, n - denied, denied);
+        allow -= n - denied;
+        deny -= denied;
+      }
+      if (allow + deny > 0) groups.addCounts({}, allow, deny);
+      const top = groups.top(q.limit);
+      const values = top.map((g) => g.raw[0]).filter((v) => v !== null);
+      const hists: Array<Promise<unknown>> = [];
+      if (values.length > 0) {
+        hists.push(
+          this.ex
+            .all<Record<string, unknown>>(
+              `SELECT ${col} AS ${alias(dim)}, d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${known.sql} AND ${col} IN (${values.map(() => '?').join(', ')}) GROUP BY ${col}, d.latb`,
+              [...known.params, ...values],
+            )
+            .then((rows) => rows.forEach((r) => groups.addHist(r, Number(r.latb), Number(r.n)))),
+        );
+      }
+      if (top.some((g) => g.raw[0] === null)) {
+        // The time index covers both columns: the records without a value are read directly.
+        const valueless = this.where(q, { and: [`${col} IS NULL`] });
+        hists.push(
+          this.ex
+            .all<{ latb: number; n: number }>(`SELECT d.latb AS latb, COUNT(*) AS n FROM ${this.t.decisions} d ${valueless.sql} GROUP BY d.latb`, valueless.params)
+            .then((rows) => rows.forEach((r) => groups.addHist({}, Number(r.latb), Number(r.n)))),
+        );
+      }
+      await Promise.all(hists);
+      return { total: total.summaries()[0] ?? summarize({}, 0, 0), groups: groups.summaries(q.limit), groupsTotal: groups.size };
+    };
+    const [answer, topDenied] = await Promise.all([grouped(), this.topDenied(q, deniedBy)]);
+    return { ...answer, topDenied };
   }
 
   /** Counts and latency histograms by `dims` (and verdict), from rollups plus raw edges when allowed, else records. */
@@ -374,16 +377,16 @@ export class SqlDecisionStore implements DecisionStore {
   private async topDenied(q: StatsQuery, known?: DeniedCounts): Promise<DecisionStats['topDenied']> {
     if (q.verdict === 'allow') return NO_DENIED;
     // Both come from the time index, which covers verdict, address and principal.
-    const top = (dim: StatsDimension): Promise<Array<{ v: string; n: number }>> => {
-      if (known?.dim === dim) return Promise.resolve(known.counts.sort((a, b) => b.n - a.n || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0)).slice(0, q.top));
+    const top = async (dim: StatsDimension): Promise<Array<{ v: GroupKey; n: number }>> => {
+      if (known?.dim === dim) return (await known.counts).sort((a, b) => b.n - a.n || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0)).slice(0, q.top);
       const col = rawDim(dim);
       const w = this.where(q, { skipVerdict: true, and: ["d.verdict = 'deny'", `${col} IS NOT NULL`] });
       return this.ex.all<{ v: string; n: number }>(`SELECT ${col} AS v, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql} GROUP BY ${col} ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]);
     };
     const [principals, ips] = await Promise.all([top('principal'), top('clientIp')]);
     return {
-      principals: principals.map((r) => ({ principal: r.v, count: Number(r.n) })),
-      clientIps: ips.map((r) => ({ clientIp: hexToIp(r.v), count: Number(r.n) })),
+      principals: principals.map((r) => ({ principal: String(r.v), count: Number(r.n) })),
+      clientIps: ips.map((r) => ({ clientIp: addressText(r.v), count: Number(r.n) })),
     };
   }
 

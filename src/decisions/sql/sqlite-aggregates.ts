@@ -1,72 +1,61 @@
 /**
- * The aggregate function of the SQLite query connection, for stats grouped by principal or address. SQLite groups
- * only by sorting: a million records took 0.64 s to sort by principal and 0.9 s by address, the histograms of the
- * groups returned took a second scan, and the top denied a third. This counts every group, and the top denied of
- * both dimensions, in one unsorted pass over the time index, keeping per record only its group and latency bucket
- * (5 bytes) to build the returned groups' histograms at the end. Its cost is per record and per argument: a key
- * string costs twice an integer key (so IPv4 addresses arrive as integers), and each argument about 45 ns.
+ * The aggregate function of the SQLite query connections, for stats grouped by principal or address. SQLite
+ * groups only by sorting: a million records took 0.64 s to sort by principal and 0.9 s by address, and the
+ * histograms of the groups returned took a second scan. This counts every group, and the groups denied most, in
+ * one unsorted pass over the time index, keeping per record only its group and latency bucket (5 bytes) to build
+ * the returned groups' histograms at the end.
  *
- * Each factory is self-contained (no imports, nothing from outside its body): the query worker builds the
- * functions from their source text.
+ * Its cost is per record, so the arguments are few and fixed in number, and keys are cheap: over a million
+ * records a text key cost about twice a small-integer key, and an integer beyond 32 bits (a heap number) half as
+ * much again, so IPv4 addresses arrive as signed 32-bit integers.
+ *
+ * The factory is self-contained (no imports, nothing from outside its body): the query worker builds the function
+ * from its source text.
  */
 
-/** A grouping value as the aggregate receives it: text, or an integer (an IPv4 address). */
-export type GroupValue = string | number;
+/** A group key as the aggregate receives it: text (several values' as a JSON array), or an integer (an IPv4 address). */
+export type GroupKey = string | number;
 
 /** What `portcullis_stats` answers, as JSON text. */
 export interface OnePassStats {
-  /** Distinct groups; records without any value form one group, keyed by empty strings. */
+  /** Distinct groups; records without a key (NULL or "") form one group, keyed "". */
   groups: number;
   /** The `limit` largest groups, largest first, ties by key. */
-  top: Array<{ key: GroupValue[]; allow: number; deny: number; hist: number[] }>;
+  top: Array<{ key: GroupKey; allow: number; deny: number; hist: number[] }>;
   /** Every record counted, with the histogram of all. */
   total: { allow: number; deny: number; hist: number[] };
-  /** The `top` values of the two denied arguments with the most records, as [value, count], ties by value. */
-  deniedPrincipals: Array<[GroupValue, number]>;
-  deniedIps: Array<[GroupValue, number]>;
-  /** Grouped by one value: the `top` groups with the most denied records (the valueless group left out). */
-  deniedGroups: Array<[GroupValue, number]>;
+  /** The `top` groups with the most denied records (the keyless group left out), as [key, count], ties by key. */
+  deniedGroups: Array<[GroupKey, number]>;
 }
 
 /**
- * `portcullis_stats(limit, top, verdictAndLatency, deniedPrincipal, deniedIp, value...)`, where verdictAndLatency is
- * the latency bucket plus 128 when denied, and the two denied arguments are NULL unless the record was denied (or
- * NULL throughout when grouping by that dimension, whose denied counts the groups already hold): groups records by
- * the values (NULL and "" are one group), counting allowed and denied records, with latency histograms (`buckets`
- * wide) of the largest `limit` groups and of all, and the `top` principals and addresses denied most.
+ * `portcullis_stats(limit, top, verdictAndLatency, key)`, where verdictAndLatency is the latency bucket plus 128
+ * when denied: groups records by key, counting allowed and denied records, with latency histograms (`buckets`
+ * wide) of the largest `limit` groups and of all, and the `top` groups denied most.
  */
 export function statsAggregate(buckets: number) {
-  type Value = string | number;
+  type Key = string | number;
   interface State {
     limit: number;
     top: number;
-    dims: number;
-    /** Group number by key: the value itself for one dimension, the values' JSON for more. */
-    index: Map<Value, number>;
-    keys: Value[];
+    index: Map<Key, number>;
+    keys: Key[];
     allow: number[];
     deny: number[];
     /** Group and latency bucket of each record, in scan order. */
     group: Int32Array;
     latb: Uint8Array;
     n: number;
-    deniedPrincipals: Map<Value, number>;
-    deniedIps: Map<Value, number>;
   }
-  const order = (a: Value, b: Value) => (a < b ? -1 : a > b ? 1 : 0);
-  const topCounts = (entries: Iterable<[Value, number]>, n: number): Array<[Value, number]> =>
-    [...entries].sort((a, b) => b[1] - a[1] || order(a[0], b[0])).slice(0, n);
+  const order = (a: Key, b: Key) => (a < b ? -1 : a > b ? 1 : 0);
   return {
-    varargs: true,
     start: (): State => ({
-      limit: 0, top: 0, dims: 0, index: new Map(), keys: [], allow: [], deny: [], group: new Int32Array(4096), latb: new Uint8Array(4096), n: 0,
-      deniedPrincipals: new Map(), deniedIps: new Map(),
+      limit: 0, top: 0, index: new Map(), keys: [], allow: [], deny: [], group: new Int32Array(4096), latb: new Uint8Array(4096), n: 0,
     }),
-    step(s: State, limit: number, top: number, flags: number, deniedPrincipal: Value | null, deniedIp: Value | null, ...values: Array<Value | null>): State {
+    step(s: State, limit: number, top: number, flags: number, value: Key | null): State {
       s.limit = limit;
       s.top = top;
-      s.dims = values.length;
-      const key = values.length === 1 ? values[0] ?? '' : JSON.stringify(values.map((v) => v ?? ''));
+      const key = value ?? '';
       let g = s.index.get(key);
       if (g === undefined) {
         g = s.keys.length;
@@ -87,8 +76,6 @@ export function statsAggregate(buckets: number) {
       }
       s.group[s.n] = g;
       s.latb[s.n++] = flags & 127;
-      if (deniedPrincipal !== null) s.deniedPrincipals.set(deniedPrincipal, (s.deniedPrincipals.get(deniedPrincipal) ?? 0) + 1);
-      if (deniedIp !== null) s.deniedIps.set(deniedIp, (s.deniedIps.get(deniedIp) ?? 0) + 1);
       return s;
     },
     result(s: State): string {
@@ -106,22 +93,19 @@ export function statsAggregate(buckets: number) {
         if (r >= 0) hist[r * buckets + b]!++;
       }
       const histOf = (r: number) => Array.from(hist.subarray(r * buckets, (r + 1) * buckets));
-      const keyOf = (g: number): Value[] => (s.dims === 1 ? [s.keys[g]!] : (JSON.parse(s.keys[g] as string) as Value[]));
       let allow = 0;
       let deny = 0;
-      const deniedGroups: Array<[Value, number]> = [];
+      const deniedGroups: Array<[Key, number]> = [];
       for (let i = 0; i < s.keys.length; i++) {
         allow += s.allow[i]!;
         deny += s.deny[i]!;
-        if (s.dims === 1 && s.deny[i]! > 0 && s.keys[i] !== '') deniedGroups.push([s.keys[i]!, s.deny[i]!]);
+        if (s.deny[i]! > 0 && s.keys[i] !== '') deniedGroups.push([s.keys[i]!, s.deny[i]!]);
       }
       const result: OnePassStats = {
         groups: s.keys.length,
-        top: top.map((g, r) => ({ key: keyOf(g), allow: s.allow[g]!, deny: s.deny[g]!, hist: histOf(r) })),
+        top: top.map((g, r) => ({ key: s.keys[g]!, allow: s.allow[g]!, deny: s.deny[g]!, hist: histOf(r) })),
         total: { allow, deny, hist: histOf(top.length) },
-        deniedPrincipals: topCounts(s.deniedPrincipals, s.top),
-        deniedIps: topCounts(s.deniedIps, s.top),
-        deniedGroups: topCounts(deniedGroups, s.top),
+        deniedGroups: deniedGroups.sort((a, b) => b[1] - a[1] || order(a[0], b[0])).slice(0, s.top),
       };
       return JSON.stringify(result);
     },

@@ -1,7 +1,9 @@
 /**
- * SQLite through better-sqlite3 on a worker thread. better-sqlite3 is synchronous; running it on its own thread
- * keeps inserts, index maintenance and stats scans off the event loop that answers Envoy. The worker is a
- * generic statement runner; all SQL is built on the main thread.
+ * SQLite through better-sqlite3 on worker threads. better-sqlite3 is synchronous; running it on threads of its
+ * own keeps inserts, index maintenance and stats scans off the event loop that answers Envoy. One thread writes;
+ * queries go to two others, each with a read-only connection of its own, so a long query delays no commit and
+ * the parts of one stats answer run side by side on two cores. The workers are generic statement runners (plus
+ * the aggregate function of sqlite-aggregates.ts); all SQL is built on the main thread.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -13,20 +15,16 @@ import { sqliteAggregates } from './sqlite-aggregates.js';
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-// db writes; queries read through rdb, a second connection with its own cache and sort settings (db itself when
-// the store is read-only or in memory).
+// One connection per thread: the writer's, or a reader's.
 let db;
-let rdb;
 const stmts = new Map();
-const rstmts = new Map();
-function prepOn(conn, cache, sql) { let s = cache.get(sql); if (!s) { s = conn.prepare(sql); cache.set(sql, s); } return s; }
-function prep(sql) { return prepOn(db, stmts, sql); }
+function prep(sql) { let s = stmts.get(sql); if (!s) { s = db.prepare(sql); stmts.set(sql, s); } return s; }
 function insertSql(st) {
   return 'INSERT INTO ' + st.insert + ' (' + st.columns.join(', ') + ') VALUES (' + st.columns.map(() => '?').join(', ') + ')' + (st.tail ? ' ' + st.tail : '');
 }
-// Writes yield the CPU to the thread answering Envoy: on Linux a thread has its own nice value (its id is the
-// last part of /proc/thread-self), and a lower priority lets a long transaction run in the gaps between requests
-// instead of stalling them. Elsewhere this fails quietly and the thread keeps the process priority.
+// Writes and queries yield the CPU to the thread answering Envoy: on Linux a thread has its own nice value (its id
+// is the last part of /proc/thread-self), and a lower priority lets a long transaction or scan run in the gaps
+// between requests instead of stalling them. Elsewhere this fails quietly and the thread keeps the process priority.
 function lowerPriority(nice) {
   try { require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), nice); } catch {}
 }
@@ -48,19 +46,14 @@ const ops = {
     if (m.nice) lowerPriority(m.nice);
     db = new Database(m.file, { readonly: m.readonly, fileMustExist: m.readonly, timeout: m.busyTimeoutMs });
     for (const p of m.pragmas) db.pragma(p);
-    rdb = db;
-    if (m.queryPragmas) {
-      rdb = new Database(m.file, { readonly: true, fileMustExist: true, timeout: m.busyTimeoutMs });
-      for (const p of m.queryPragmas) rdb.pragma(p);
-    }
-    for (const f of m.aggregates) rdb.aggregate(f.name, new Function('return ' + f.source)()(...f.args));
+    for (const f of m.aggregates) db.aggregate(f.name, new Function('return ' + f.source)()(...f.args));
     return null;
   },
   exec(m) { db.exec(m.sql); return null; },
   all(m) {
-    const s = rdb === db ? prep(m.sql) : prepOn(rdb, rstmts, m.sql);
+    const s = prep(m.sql);
     if (s.reader) return s.all(...m.params);
-    prep(m.sql).run(...m.params);
+    s.run(...m.params);
     return [];
   },
   // Inside an open append transaction this nests as a savepoint and commits with it.
@@ -82,11 +75,9 @@ const ops = {
     return null;
   },
   close() {
-    if (rdb && rdb !== db) rdb.close();
-    rdb = undefined;
     if (db) {
       try { if (open) db.exec('COMMIT'); } catch {}
-      try { db.pragma('optimize'); } catch {}
+      if (!db.readonly) try { db.pragma('optimize'); } catch {}
       db.close();
     }
     db = undefined;
@@ -110,16 +101,19 @@ const PAGE_SIZE_PRAGMA = 'page_size = 16384';
 // into the database once per checkpoint, not once per few batches; the WAL is truncated back to 64 MB after.
 const WAL_PRAGMAS = ['wal_autocheckpoint = 2500', 'journal_size_limit = 67108864'];
 
-// Queries read through a connection of their own. Stats grouped by principal or client IP sort their time window
-// (no index is ordered by either), and SQLite's sorter keeps as much in memory as the page cache holds: runs of
-// 4 MB merged by two threads sorted a million records in 0.35 s, against 0.7 s in one 32 MB run, and left the
-// writer's cache alone. Larger sorts spill to temporary files (the system temp directory), measured twice as
+// Queries read through connections of their own. SQLite's sorter keeps as much in memory as the page cache holds:
+// runs of 4 MB merged by two threads sorted a million records in 0.35 s, against 0.7 s in one 32 MB run, and left
+// the writer's cache alone. Larger sorts spill to temporary files (the system temp directory), measured twice as
 // fast as temp_store = MEMORY.
-const QUERY_PRAGMAS = ['cache_size = -4000', 'threads = 2'];
+const QUERY_PRAGMAS = ['query_only = ON', 'cache_size = -4000', 'threads = 2'];
+
+// Query threads: two, so that the independent parts of one stats answer run on two cores.
+const READERS = 2;
 
 // Low enough that requests win the CPU, high enough that the writer keeps up when requests use all of it
-// (nice 10 weighs about a tenth of nice 0).
-const WRITER_NICE = 10;
+// (nice 10 weighs about a tenth of nice 0). Queries run at the same priority: an operator's stats question waits
+// for requests, not the other way round.
+const BACKGROUND_NICE = 10;
 
 export class SqliteError extends Error {
   constructor(message: string, readonly code: string | undefined) {
@@ -138,15 +132,13 @@ export interface SqliteOpenOptions {
   busyTimeoutMs?: number;
 }
 
-export class SqliteExecutor implements SqlExecutor {
-  readonly dialect = 'sqlite' as const;
+/** One worker thread with one connection: calls are answered in order; a failure ends every call in flight. */
+class SqliteThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private dead: Error | undefined;
 
-  private constructor() {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  constructor(driver: string, private readonly onFail: (err: Error) => void) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver } });
     this.worker.unref();
     this.worker.on('message', (m: { id: number; ok: boolean; result?: unknown; message?: string; code?: string }) => {
@@ -157,33 +149,16 @@ export class SqliteExecutor implements SqlExecutor {
       if (m.ok) p.resolve(m.result);
       else p.reject(new SqliteError(m.message ?? 'sqlite error', m.code));
     });
-    const fail = (err: Error) => {
-      // The first cause wins (a close, then the exit it causes, still reads "closed"); pending calls always end.
-      this.dead ??= err;
-      for (const p of this.pending.values()) p.reject(this.dead);
-      this.pending.clear();
-    };
-    this.worker.on('error', (err) => fail(new SqliteError(`sqlite worker failed: ${err.message}`, 'WORKER')));
-    this.worker.on('exit', (code) => fail(new SqliteError(`sqlite worker exited (${code})`, 'WORKER')));
+    this.worker.on('error', (err) => onFail(new SqliteError(`sqlite worker failed: ${err.message}`, 'WORKER')));
+    this.worker.on('exit', (code) => onFail(new SqliteError(`sqlite worker exited (${code})`, 'WORKER')));
   }
 
-  /** Opens `file` on a new worker; rejects with SQLite's own message (e.g. "file is not a database"). */
-  static async open(file: string, opts: SqliteOpenOptions = {}): Promise<SqliteExecutor> {
-    const ex = new SqliteExecutor();
-    const pragmas = opts.readonly ? ['query_only = ON', ...QUERY_PRAGMAS] : [PAGE_SIZE_PRAGMA, 'journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32000', ...WAL_PRAGMAS];
-    // An in-memory database is private to its connection: there, queries share the writer's.
-    const queryPragmas = opts.readonly || file === ':memory:' ? undefined : QUERY_PRAGMAS;
-    try {
-      await ex.call('open', { file, readonly: opts.readonly === true, busyTimeoutMs: opts.busyTimeoutMs ?? 2000, pragmas, queryPragmas, aggregates: sqliteAggregates(HIST_BUCKETS), nice: opts.readonly ? 0 : WRITER_NICE });
-    } catch (err) {
-      await ex.worker.terminate();
-      throw err;
-    }
-    return ex;
+  /** Calls in flight. */
+  get busy(): number {
+    return this.pending.size;
   }
 
-  private call(op: string, msg: Record<string, unknown>): Promise<unknown> {
-    if (this.dead) return Promise.reject(this.dead);
+  call(op: string, msg: Record<string, unknown>): Promise<unknown> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
@@ -192,34 +167,116 @@ export class SqliteExecutor implements SqlExecutor {
     });
   }
 
+  /** A message not answered (id 0). */
+  post(op: string, msg: Record<string, unknown>): void {
+    this.worker.postMessage({ id: 0, op, ...msg });
+  }
+
+  failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+export class SqliteExecutor implements SqlExecutor {
+  readonly dialect = 'sqlite' as const;
+  /** The thread that writes (absent when read-only), then those that query (none in memory: the writer answers). */
+  private readonly threads: SqliteThread[] = [];
+  private writer: SqliteThread | undefined;
+  private readers: SqliteThread[] = [];
+  private dead: Error | undefined;
+
+  private constructor() {}
+
+  private spawn(driver: string): SqliteThread {
+    const t = new SqliteThread(driver, (err) => {
+      // The first cause wins (a close, then the exit it causes, still reads "closed"); pending calls always end.
+      this.dead ??= err;
+      for (const x of this.threads) x.failAll(this.dead);
+    });
+    this.threads.push(t);
+    return t;
+  }
+
+  /** Opens `file` on new workers; rejects with SQLite's own message (e.g. "file is not a database"). */
+  static async open(file: string, opts: SqliteOpenOptions = {}): Promise<SqliteExecutor> {
+    const ex = new SqliteExecutor();
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const aggregates = sqliteAggregates(HIST_BUCKETS);
+    const base = { file, busyTimeoutMs: opts.busyTimeoutMs ?? 2000, aggregates };
+    const reader = () => ({ ...base, readonly: true, pragmas: QUERY_PRAGMAS, nice: opts.readonly ? 0 : BACKGROUND_NICE });
+    try {
+      if (!opts.readonly) {
+        ex.writer = ex.spawn(driver);
+        const pragmas = [PAGE_SIZE_PRAGMA, 'journal_mode = WAL', 'synchronous = NORMAL', 'cache_size = -32000', ...WAL_PRAGMAS];
+        await ex.writer.call('open', { ...base, readonly: false, pragmas, nice: BACKGROUND_NICE });
+      }
+      // An in-memory database is private to its connection: there, queries go to the writer's.
+      if (file !== ':memory:') {
+        ex.readers = Array.from({ length: READERS }, () => ex.spawn(driver));
+        await Promise.all(ex.readers.map((t) => t.call('open', reader())));
+      }
+    } catch (err) {
+      await Promise.all(ex.threads.map((t) => t.terminate()));
+      throw err;
+    }
+    return ex;
+  }
+
+  private check(): void {
+    if (this.dead) throw this.dead;
+  }
+
+  /** The writer; a read-only store has none, and answers what would go to it from a reader (which refuses writes). */
+  private writes(): SqliteThread {
+    return this.writer ?? this.readers[0]!;
+  }
+
+  /** The query thread with the fewest calls in flight (the writer in memory). */
+  private reads(): SqliteThread {
+    let best = this.readers[0] ?? this.writer!;
+    for (const t of this.readers) if (t.busy < best.busy) best = t;
+    return best;
+  }
+
   async exec(sql: string): Promise<void> {
-    await this.call('exec', { sql });
+    this.check();
+    await this.writes().call('exec', { sql });
   }
 
   async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return (await this.call('all', { sql, params })) as T[];
+    this.check();
+    return (await this.reads().call('all', { sql, params })) as T[];
   }
 
   async batch(steps: readonly SqlStep[]): Promise<void> {
-    await this.call('batch', { steps });
+    this.check();
+    await this.writes().call('batch', { steps });
   }
 
   append(steps: readonly SqlStep[]): void {
     // A dead worker answers the next commit with its cause.
-    if (!this.dead) this.worker.postMessage({ id: 0, op: 'append', steps });
+    if (!this.dead) this.writes().post('append', { steps });
   }
 
   async commit(steps: readonly SqlStep[]): Promise<void> {
-    await this.call('commit', { steps });
+    this.check();
+    await this.writes().call('commit', { steps });
   }
 
   async close(): Promise<void> {
     if (this.dead) return;
     try {
-      await this.call('close', {});
+      // Readers first: the writer's close checkpoints and optimizes with no reader in the way.
+      await Promise.all(this.readers.map((t) => t.call('close', {})));
+      if (this.writer) await this.writer.call('close', {});
     } finally {
       this.dead = new SqliteError('sqlite store is closed', 'CLOSED');
-      await this.worker.terminate();
+      await Promise.all(this.threads.map((t) => t.terminate()));
     }
   }
 }

@@ -58,14 +58,16 @@ export function rollupTable(t: TableNames, level: number): string {
 export const LATEST_VERSION = 5;
 
 /**
- * SQL for the IPv4 address in a column of 32 hex digits as an integer, NULL for other addresses. The time index
- * holds it (SQLite); a query reads it from there only when it spells the expression exactly so, for the same
- * column.
+ * SQL for the IPv4 address in a column of 32 hex digits as a signed 32-bit integer (two's complement, so that
+ * JavaScript holds every address as a small integer), NULL for other addresses. The time index holds it (SQLite);
+ * a query reads it from there only when it spells the expression exactly so, for the same column.
  */
 export function ipv4Key(col: string): string {
   const at = V4_PREFIX.length;
-  const digits = Array.from({ length: 8 }, (_, i) => `(instr('0123456789abcdef', substr(${col}, ${at + 1 + i}, 1)) - 1) * ${16 ** (7 - i)}`);
-  return `(CASE WHEN ${col} BETWEEN '${V4_PREFIX}00000000' AND '${V4_PREFIX}ffffffff' THEN ${digits.join(' + ')} END)`;
+  const digit = (i: number) => `instr('0123456789abcdef', substr(${col}, ${at + 1 + i}, 1))`;
+  // The first digit carries the sign: 8-f stand for -8..-1.
+  const terms = [`((${digit(0)} + 7) % 16 - 8) * ${16 ** 7}`, ...Array.from({ length: 7 }, (_, i) => `(${digit(i + 1)} - 1) * ${16 ** (6 - i)}`)];
+  return `(CASE WHEN ${col} BETWEEN '${V4_PREFIX}00000000' AND '${V4_PREFIX}ffffffff' THEN ${terms.join(' + ')} END)`;
 }
 
 export function versionTableDdl(t: TableNames, dialect: 'sqlite' | 'postgres'): string {

@@ -181,6 +181,18 @@ export function storeContract(name: string, open: () => Promise<SqlDecisionStore
       expect(Math.abs(none!.p50Us! - exactNone)).toBeLessThanOrEqual(0.2 * exactNone + 2);
     });
 
+    it('answers stats by address and another dimension', async () => {
+      const p = parseStatsQuery(new URLSearchParams('by=clientIp,verdict&since=2d&limit=5'), now);
+      if (!p.ok) throw new Error(p.errors.join());
+      const s = await store.stats(p.value);
+      const inWindow = records.filter((r) => recTs(r) >= p.value.since!);
+      expect(s.total.count).toBe(inWindow.length);
+      expect(s.groups).toHaveLength(5);
+      for (const g of s.groups) {
+        expect(g.count).toBe(inWindow.filter((r) => (addressOf(r) ?? '') === g.key.clientIp && r.verdict === g.key.verdict).length);
+      }
+    });
+
     it('filters stats by client address range', async () => {
       const p = parseStatsQuery(new URLSearchParams('ip=10.0.0.0/16&by=verdict'), now);
       if (!p.ok) throw new Error(p.errors.join());

@@ -1,20 +1,17 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { HIST_BUCKETS, latencyBucket } from '../../../src/decisions/histogram.js';
+import { addressText, ipToHex } from '../../../src/decisions/query.js';
 import { sqliteAggregates, statsAggregate, type OnePassStats } from '../../../src/decisions/sql/sqlite-aggregates.js';
+import { ipv4Key } from '../../../src/decisions/sql/tables.js';
 
-type Row = { deny: boolean; us: number; principal?: string; ip?: string | number; values: Array<string | number | null> };
+type Row = { deny: boolean; us: number; key: string | number | null };
 
 /** Runs the aggregate over rows as SQLite would: start, a step per row, result. */
-function run(rows: Row[], limit: number, top: number, deniedArgs: { principal: boolean; ip: boolean } = { principal: true, ip: true }): OnePassStats {
+function run(rows: Row[], limit: number, top: number): OnePassStats {
   const agg = statsAggregate(HIST_BUCKETS);
   let s = agg.start();
-  for (const r of rows) {
-    const flags = latencyBucket(r.us) + (r.deny ? 128 : 0);
-    const dp = deniedArgs.principal && r.deny ? r.principal ?? null : null;
-    const di = deniedArgs.ip && r.deny ? r.ip ?? null : null;
-    s = agg.step(s, limit, top, flags, dp, di, ...r.values);
-  }
+  for (const r of rows) s = agg.step(s, limit, top, latencyBucket(r.us) + (r.deny ? 128 : 0), r.key);
   return JSON.parse(agg.result(s)) as OnePassStats;
 }
 
@@ -23,15 +20,15 @@ const sum = (h: number[]) => h.reduce((a, b) => a + b, 0);
 describe('portcullis_stats aggregate', () => {
   it('counts every group, returns the largest with their histograms, and treats NULL and "" as one group', () => {
     const rows: Row[] = [
-      ...Array.from({ length: 5 }, (_, i) => ({ deny: i < 2, us: 100, values: ['alice'] })),
-      ...Array.from({ length: 3 }, () => ({ deny: false, us: 5000, values: ['bob'] })),
-      { deny: false, us: 10, values: [null] },
-      { deny: true, us: 10, values: [''] },
-      { deny: false, us: 10, values: ['carol'] },
+      ...Array.from({ length: 5 }, (_, i) => ({ deny: i < 2, us: 100, key: 'alice' })),
+      ...Array.from({ length: 3 }, () => ({ deny: false, us: 5000, key: 'bob' })),
+      { deny: false, us: 10, key: null },
+      { deny: true, us: 10, key: '' },
+      { deny: false, us: 10, key: 'carol' },
     ];
     const r = run(rows, 3, 10);
     expect(r.groups).toBe(4);
-    expect(r.top.map((g) => [g.key, g.allow, g.deny])).toEqual([[['alice'], 3, 2], [['bob'], 3, 0], [[''], 1, 1]]);
+    expect(r.top.map((g) => [g.key, g.allow, g.deny])).toEqual([['alice', 3, 2], ['bob', 3, 0], ['', 1, 1]]);
     expect(r.top[0]!.hist[latencyBucket(100)]).toBe(5);
     expect(sum(r.top[1]!.hist)).toBe(3);
     expect(r.top[1]!.hist[latencyBucket(5000)]).toBe(3);
@@ -40,54 +37,58 @@ describe('portcullis_stats aggregate', () => {
   });
 
   it('breaks ties by key and keeps integer keys (IPv4 addresses) apart from text', () => {
-    const rows: Row[] = [167772161, 'b', 'a', 167772161, 'a', 'b'].map((v) => ({ deny: false, us: 1, values: [v] }));
-    expect(run(rows, 10, 10).top.map((g) => g.key[0])).toEqual([167772161, 'a', 'b']);
-  });
-
-  it('groups by several values, keeping their types', () => {
-    const rows: Row[] = [
-      { deny: true, us: 1, values: ['alice', 167772161] },
-      { deny: true, us: 1, values: ['alice', 167772161] },
-      { deny: false, us: 1, values: ['alice', null] },
-    ];
+    const rows: Row[] = [167772161, 'b', 'a', 167772161, 'a', 'b', '167772161'].map((key) => ({ deny: false, us: 1, key }));
     const r = run(rows, 10, 10);
-    expect(r.top.map((g) => [g.key, g.allow + g.deny])).toEqual([[['alice', 167772161], 2], [['alice', ''], 1]]);
-    // Several dimensions: no denied groups of one dimension.
-    expect(r.deniedGroups).toEqual([]);
+    expect(r.top.map((g) => g.key)).toEqual([167772161, 'a', 'b', '167772161']);
+    expect(r.groups).toBe(4);
   });
 
-  it('lists the principals and addresses denied most, and the groups denied most when grouped by one value', () => {
+  it('lists the groups denied most, ties by key, leaving out the keyless group', () => {
     const rows: Row[] = [
-      ...Array.from({ length: 3 }, () => ({ deny: true, us: 1, principal: 'mallory', ip: 1, values: ['mallory'] })),
-      ...Array.from({ length: 2 }, () => ({ deny: true, us: 1, principal: 'eve', ip: 2, values: ['eve'] })),
-      { deny: true, us: 1, principal: 'trent', ip: 2, values: ['trent'] },
-      { deny: false, us: 1, principal: 'alice', ip: 3, values: ['alice'] },
-      { deny: true, us: 1, ip: 3, values: [null] },
+      ...Array.from({ length: 3 }, () => ({ deny: true, us: 1, key: 'mallory' })),
+      ...Array.from({ length: 2 }, () => ({ deny: true, us: 1, key: 'trent' })),
+      ...Array.from({ length: 2 }, () => ({ deny: true, us: 1, key: 'eve' })),
+      ...Array.from({ length: 5 }, () => ({ deny: false, us: 1, key: 'alice' })),
+      ...Array.from({ length: 4 }, () => ({ deny: true, us: 1, key: null })),
     ];
-    const r = run(rows, 10, 2, { principal: false, ip: true });
-    expect(r.deniedGroups).toEqual([['mallory', 3], ['eve', 2]]);
-    expect(r.deniedPrincipals).toEqual([]);
-    expect(r.deniedIps).toEqual([[1, 3], [2, 3]]);
+    expect(run(rows, 10, 2).deniedGroups).toEqual([['mallory', 3], ['eve', 2]]);
+    expect(run(rows, 10, 10).deniedGroups).toEqual([['mallory', 3], ['eve', 2], ['trent', 2]]);
   });
 
   it('answers an empty window', () => {
     const agg = statsAggregate(HIST_BUCKETS);
     const r = JSON.parse(agg.result(agg.start())) as OnePassStats;
-    expect(r).toMatchObject({ groups: 0, top: [], total: { allow: 0, deny: 0 }, deniedIps: [], deniedGroups: [] });
+    expect(r).toMatchObject({ groups: 0, top: [], total: { allow: 0, deny: 0 }, deniedGroups: [] });
   });
 
   it('is built from its source text in SQLite, as the query worker builds it', () => {
     const db = new Database(':memory:');
     try {
       for (const f of sqliteAggregates(HIST_BUCKETS)) db.aggregate(f.name, new Function('return ' + f.source)()(...f.args));
-      db.exec(`CREATE TABLE t (v TEXT, ip INTEGER, deny INTEGER, latb INTEGER)`);
-      const ins = db.prepare('INSERT INTO t VALUES (?, ?, ?, ?)');
-      for (const [v, ip, deny] of [['a', 1, 1], ['a', 1, 0], [null, 2, 1], ['b', null, 0]] as const) ins.run(v, ip, deny, 8);
-      const json = db.prepare(`SELECT portcullis_stats(10, 10, latb + deny * 128, NULL, CASE WHEN deny = 1 THEN ip END, v) FROM t`).pluck().get() as string;
+      db.exec(`CREATE TABLE t (v TEXT, deny INTEGER, latb INTEGER)`);
+      const ins = db.prepare('INSERT INTO t VALUES (?, ?, ?)');
+      for (const [v, deny] of [['a', 1], ['a', 0], [null, 1], ['b', 0]] as const) ins.run(v, deny, 8);
+      const json = db.prepare(`SELECT portcullis_stats(10, 10, latb + deny * 128, v) FROM t`).pluck().get() as string;
       const r = JSON.parse(json) as OnePassStats;
-      expect(r.top.map((g) => [g.key[0], g.allow + g.deny])).toEqual([['a', 2], ['', 1], ['b', 1]]);
-      expect(r.deniedIps).toEqual([[1, 1], [2, 1]]);
+      expect(r.top.map((g) => [g.key, g.allow + g.deny])).toEqual([['a', 2], ['', 1], ['b', 1]]);
+      expect(r.deniedGroups).toEqual([['a', 1]]);
       expect(r.total.hist[8]).toBe(4);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('keys IPv4 addresses by a signed 32-bit integer computed in SQL, and other addresses not at all', () => {
+    const db = new Database(':memory:');
+    try {
+      const key = db.prepare(`SELECT ${ipv4Key('ip')} AS k FROM (SELECT ? AS ip)`).pluck();
+      for (const ip of ['0.0.0.0', '10.1.2.3', '127.255.255.255', '128.0.0.0', '192.0.2.1', '255.255.255.255']) {
+        const k = key.get(ipToHex(ip)) as number;
+        expect(k).toBe(k | 0);
+        expect(addressText(k)).toBe(ip);
+      }
+      expect(key.get(ipToHex('2001:db8::1'))).toBeNull();
+      expect(key.get(null)).toBeNull();
     } finally {
       db.close();
     }

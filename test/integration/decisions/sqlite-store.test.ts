@@ -84,4 +84,19 @@ describe('SQLite file layout', () => {
       db.close();
     }
   });
+
+  it('queries on threads of their own: a long query holds up neither a commit nor a second query', async () => {
+    const ex = await SqliteExecutor.open(join(layoutDir, 'threads.db'));
+    try {
+      await ex.batch([{ sql: 'CREATE TABLE t (x INTEGER)' }]);
+      const done: string[] = [];
+      const long = ex.all(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT COUNT(*) AS n FROM c`).then(() => done.push('long query'));
+      await ex.batch([{ sql: 'INSERT INTO t VALUES (1)' }]).then(() => done.push('commit'));
+      await ex.all('SELECT COUNT(*) AS n FROM t').then(() => done.push('short query'));
+      await long;
+      expect(done).toEqual(['commit', 'short query', 'long query']);
+    } finally {
+      await ex.close();
+    }
+  });
 });

@@ -26,10 +26,13 @@ export interface RetentionResult {
   more: boolean;
 }
 
-/** Denied decisions per value of one stats dimension, from a grouping by it (that may still be running). */
+/**
+ * Denied decisions per value of one stats dimension, from a grouping by it that may still be running (asked for
+ * only when needed, so a failed grouping is never left unawaited).
+ */
 interface DeniedCounts {
   dim: StatsDimension;
-  counts: Promise<Array<{ v: GroupKey; n: number }>>;
+  counts: () => Promise<Array<{ v: GroupKey; n: number }>>;
 }
 
 const NO_DENIED: DecisionStats['topDenied'] = { principals: [], clientIps: [] };
@@ -267,8 +270,8 @@ export class SqlDecisionStore implements DecisionStore {
       .all<{ s: string }>(`SELECT portcullis_stats(?, ?, d.latb + CASE WHEN d.verdict = 'deny' THEN 128 ELSE 0 END, ${key}) AS s FROM ${this.t.decisions} d ${w.sql}`, [q.limit, q.top, ...w.params])
       .then(([row]) => JSON.parse(row!.s) as OnePassStats);
     const text = (d: StatsDimension, v: GroupKey) => (d === 'clientIp' && v !== '' ? addressText(v) : String(v));
-    const deniedBy = one && { dim: one, counts: pass.then((s) => s.deniedGroups.map(([v, n]) => ({ v, n }))) };
-    const [s, topDenied] = await Promise.all([pass, this.topDenied(q, deniedBy || undefined)]);
+    const deniedBy = one ? { dim: one, counts: () => pass.then((s) => s.deniedGroups.map(([v, n]) => ({ v, n }))) } : undefined;
+    const [s, topDenied] = await Promise.all([pass, this.topDenied(q, deniedBy)]);
     const keyOf = (k: GroupKey) => {
       const values = one ? [k] : (JSON.parse(k as string) as GroupKey[]);
       return Object.fromEntries(q.by.map((d, i) => [d, text(d, values[i]!)]));
@@ -295,15 +298,15 @@ export class SqlDecisionStore implements DecisionStore {
       known.params,
     );
     // The top denied of this dimension come from these counts; the other dimension's are counted meanwhile.
-    const deniedBy = { dim, counts: counts.then((rows) => rows.filter((r) => Number(r.denied) > 0).map((r) => ({ v: r[alias(dim)] as string, n: Number(r.denied) }))) };
+    const deniedBy = { dim, counts: () => counts.then((rows) => rows.filter((r) => Number(r.denied) > 0).map((r) => ({ v: r[alias(dim)] as string, n: Number(r.denied) }))) };
     const grouped = async (): Promise<Omit<StatsAnswer, 'topDenied'>> => {
       const groups = new Groups(q.by);
       const total = new Groups([]);
-      await this.aggregate(q, [], total, rollupFilters);
+      const [rows] = await Promise.all([counts, this.aggregate(q, [], total, rollupFilters)]);
       const all = total.sole();
       let allow = all.allow;
       let deny = all.deny;
-      for (const r of await counts) {
+      for (const r of rows) {
         const n = Number(r.n);
         const denied = Number(r.denied);
         groups.addCounts(r, n - denied, denied);
@@ -378,7 +381,7 @@ export class SqlDecisionStore implements DecisionStore {
     if (q.verdict === 'allow') return NO_DENIED;
     // Both come from the time index, which covers verdict, address and principal.
     const top = async (dim: StatsDimension): Promise<Array<{ v: GroupKey; n: number }>> => {
-      if (known?.dim === dim) return (await known.counts).sort((a, b) => b.n - a.n || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0)).slice(0, q.top);
+      if (known?.dim === dim) return (await known.counts()).sort((a, b) => b.n - a.n || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0)).slice(0, q.top);
       const col = rawDim(dim);
       const w = this.where(q, { skipVerdict: true, and: ["d.verdict = 'deny'", `${col} IS NOT NULL`] });
       return this.ex.all<{ v: string; n: number }>(`SELECT ${col} AS v, COUNT(*) AS n FROM ${this.t.decisions} d ${w.sql} GROUP BY ${col} ORDER BY n DESC, v LIMIT ?`, [...w.params, q.top]);

@@ -1,6 +1,6 @@
 /** The `decisions` block as validated data, and its defaults. */
 import { isAbsolute, resolve } from 'node:path';
-import { parseDuration } from '../lib/units.js';
+import { parseDuration, parseSize } from '../lib/units.js';
 import type { SecretRef } from '../config/types.js';
 
 export interface DecisionsSpec {
@@ -8,7 +8,7 @@ export interface DecisionsSpec {
   postgres?: { url: SecretRef; schema?: string; table?: string; poolSize?: number };
   stdout?: boolean;
   query?: 'sqlite' | 'postgres';
-  retention?: { maxAge?: string | number; maxRows?: number; every?: string | number };
+  retention?: { maxAge?: string | number; maxRows?: number; maxSize?: string | number; every?: string | number };
   queue?: { max?: number; batch?: number; flushMs?: number };
   redact?: RedactSpec;
 }
@@ -26,12 +26,14 @@ export interface DecisionsConfig {
   postgres?: { url: SecretRef; schema: string; table: string; poolSize: number };
   stdout: boolean;
   query: 'sqlite' | 'postgres' | undefined;
-  retention: { maxAgeMs: number; maxRows: number; everyMs: number };
+  /** maxBytes: the SQLite file's pages in use, when capped. */
+  retention: { maxAgeMs: number; maxRows: number; maxBytes: number | undefined; everyMs: number };
   queue: { max: number; batch: number; flushMs: number };
   redact: Required<RedactSpec>;
 }
 
 export const DEFAULT_SQLITE = './data/decisions.db';
+const MIN_SIZE = 1024 * 1024;
 
 /** Applies defaults and resolves paths against the policy folder. The block is already schema-validated. */
 export function decisionsConfig(spec: unknown, policyDir: string): DecisionsConfig {
@@ -47,6 +49,13 @@ export function decisionsConfig(spec: unknown, policyDir: string): DecisionsConf
   // Large transactions: each commit rewrites every index page it touches, so rows per commit set the cost per row.
   const queue = { max: s.queue?.max ?? 50_000, batch: s.queue?.batch ?? 5_000, flushMs: s.queue?.flushMs ?? 1_000 };
   if (queue.batch > queue.max) queue.batch = queue.max;
+  const maxBytes = s.retention?.maxSize === undefined ? undefined : parseSize(s.retention.maxSize);
+  if (maxBytes !== undefined) {
+    // PostgreSQL keeps deleted rows' space until vacuumed, and leaves the disk to its own administration.
+    if (!sqlite) throw new Error('decisions.retention.maxSize: caps the SQLite file, and sqlite is off');
+    // An empty store's tables and indexes take about 200 KB: a smaller cap would delete every record, every pass.
+    if (maxBytes < MIN_SIZE) throw new Error(`decisions.retention.maxSize: at least 1MiB (${MIN_SIZE} bytes), not ${maxBytes}`);
+  }
   return {
     sqlite,
     postgres,
@@ -55,6 +64,7 @@ export function decisionsConfig(spec: unknown, policyDir: string): DecisionsConf
     retention: {
       maxAgeMs: parseDuration(s.retention?.maxAge ?? '7d'),
       maxRows: s.retention?.maxRows ?? 1_000_000,
+      maxBytes,
       everyMs: parseDuration(s.retention?.every ?? '30s'),
     },
     queue,

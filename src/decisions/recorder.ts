@@ -298,13 +298,13 @@ class Recorder implements DecisionRecorder {
 
   private runRetention(): void {
     if (this.retaining || this.closed) return;
-    const { maxAgeMs, maxRows } = this.cfg.retention;
+    const { maxAgeMs, maxRows, maxBytes } = this.cfg.retention;
     this.retaining = (async () => {
       let again = false;
       for (const s of this.sinks) {
         if (!s.store) continue;
         try {
-          const r = await s.store.retain(Date.now(), maxAgeMs, maxRows);
+          const r = await s.store.retain(Date.now(), maxAgeMs, maxRows, maxBytes);
           if (++this.retentionPasses % 20 === 0) await s.store.optimize();
           if (r.deleted > 0) this.m.retained.inc({ store: s.name }, r.deleted);
           this.m.rows.set({ store: s.name }, r.rows);

@@ -1,6 +1,6 @@
 /** JSON Schema of the policy's `decisions` block (owned by the decisions store). */
 import type { JsonSchema } from '../config/types.js';
-import { durationSchema } from '../lib/units.js';
+import { durationSchema, sizeSchema } from '../lib/units.js';
 
 const secretRef: JsonSchema = {
   anyOf: [
@@ -37,6 +37,7 @@ export const decisionsSchema: JsonSchema = {
       properties: {
         maxAge: durationSchema,
         maxRows: { type: 'integer', minimum: 1 },
+        maxSize: sizeSchema,
         every: durationSchema,
       },
     },

@@ -399,15 +399,29 @@ export class SqlDecisionStore implements DecisionStore {
     return r && r.lo != null && r.hi != null ? Number(r.hi) - Number(r.lo) + 1 : 0;
   }
 
+  /** Bytes of the SQLite file's pages in use (deleted records' pages are free, and reused); undefined in PostgreSQL. */
+  async usedBytes(): Promise<number | undefined> {
+    if (this.kind !== 'sqlite') return undefined;
+    const r = await this.ex.all<{ bytes: number }>('SELECT (c.page_count - f.freelist_count) * s.page_size AS bytes FROM pragma_page_count() c, pragma_freelist_count() f, pragma_page_size() s');
+    return Number(r[0]?.bytes ?? 0);
+  }
+
   /**
    * Deletes records older than `maxAgeMs` and beyond the newest `maxRows`, oldest first, in chunks, subtracting
-   * them from the rollups in the same transaction so stats stay exact.
+   * them from the rollups in the same transaction so stats stay exact. With `maxBytes` (SQLite), a file whose pages
+   * in use exceed it keeps as many of the newest records as fit, by its bytes per record, less 5% so that one pass
+   * brings it under rather than every pass shaving a little.
    */
-  async retain(now: number, maxAgeMs: number, maxRows: number): Promise<RetentionResult> {
+  async retain(now: number, maxAgeMs: number, maxRows: number, maxBytes?: number): Promise<RetentionResult> {
     let cutoff = now - maxAgeMs;
     const est = await this.approxRows();
-    if (est > maxRows) {
-      const r = await this.ex.all<{ ts: number }>(`SELECT ts FROM ${this.t.decisions} ORDER BY ts DESC LIMIT 1 OFFSET ?`, [maxRows]);
+    let keep = maxRows;
+    if (maxBytes !== undefined && est > 0) {
+      const used = await this.usedBytes();
+      if (used !== undefined && used > maxBytes) keep = Math.min(keep, Math.floor(est * (maxBytes / used) * 0.95));
+    }
+    if (est > keep) {
+      const r = await this.ex.all<{ ts: number }>(`SELECT ts FROM ${this.t.decisions} ORDER BY ts DESC LIMIT 1 OFFSET ?`, [keep]);
       if (r[0]) cutoff = Math.max(cutoff, Number(r[0].ts) + 1);
     }
     let deleted = 0;

@@ -138,7 +138,7 @@ class SqliteThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
-  constructor(driver: string, private readonly onFail: (err: Error) => void) {
+  constructor(driver: string, onFail: (err: Error) => void) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver } });
     this.worker.unref();
     this.worker.on('message', (m: { id: number; ok: boolean; result?: unknown; message?: string; code?: string }) => {
@@ -216,7 +216,7 @@ export class SqliteExecutor implements SqlExecutor {
         await ex.writer.call('open', { ...base, readonly: false, pragmas, nice: BACKGROUND_NICE });
       }
       // An in-memory database is private to its connection: there, queries go to the writer's.
-      if (file !== ':memory:') {
+      if (file !== ':memory:' || opts.readonly) {
         ex.readers = Array.from({ length: READERS }, () => ex.spawn(driver));
         await Promise.all(ex.readers.map((t) => t.call('open', reader())));
       }

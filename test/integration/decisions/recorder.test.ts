@@ -168,6 +168,28 @@ describe('decision recorder', () => {
     await rec.close();
   });
 
+  it('keeps the SQLite file under retention.maxSize without being asked, and refuses a cap it cannot meet', async () => {
+    const dir = tempDir();
+    const rec = await createDecisionRecorder({ sqlite: join(dir, 'd.db'), retention: { maxSize: '2MiB', every: 50 } }, { policyDir: dir, metrics: new Registry(), ...quiet });
+    for (const r of sample(8000)) rec.record(r);
+    await rec.flush();
+    const store = rec.store() as SqlDecisionStore;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && (await store.usedBytes())! > 2 * 1024 * 1024) await new Promise((r) => setTimeout(r, 50));
+    expect(await store.usedBytes()).toBeLessThanOrEqual(2 * 1024 * 1024);
+    const left = (await store.query({ limit: 10_000 })).length;
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThan(8000);
+    await rec.close();
+
+    await expect(createDecisionRecorder({ sqlite: join(dir, 'e.db'), retention: { maxSize: '100KiB' } }, { policyDir: dir, metrics: new Registry(), ...quiet })).rejects.toThrow(
+      'decisions.retention.maxSize: at least 1MiB (1048576 bytes), not 102400',
+    );
+    await expect(createDecisionRecorder({ sqlite: false, stdout: true, retention: { maxSize: '1GB' } }, { policyDir: dir, metrics: new Registry(), ...quiet })).rejects.toThrow(
+      'decisions.retention.maxSize: caps the SQLite file, and sqlite is off',
+    );
+  });
+
   it('reports a failing store in readiness and counts the lost records', async () => {
     const dir = tempDir();
     const metrics = new Registry();

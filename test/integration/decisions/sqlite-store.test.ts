@@ -99,4 +99,32 @@ describe('SQLite file layout', () => {
       await ex.close();
     }
   });
+
+  it('keeps the file under a size by deleting the oldest records', async () => {
+    const store = await openSqliteStore(join(layoutDir, 'sized.db'));
+    try {
+      const now = Date.now();
+      const recs = makeRecords({ n: 20_000, start: now - 3_600_000, end: now - 1000 });
+      for (let i = 0; i < recs.length; i += 2000) await store.write(recs.slice(i, i + 2000).map((r) => encodeRecord(r, JSON.stringify(r))));
+      const full = (await store.usedBytes())!;
+      const maxBytes = Math.floor(full / 2);
+      let deleted = 0;
+      for (let pass = 0; pass < 5; pass++) {
+        const r = await store.retain(now, 86_400_000, 1_000_000, maxBytes);
+        deleted += r.deleted;
+        if (r.deleted === 0) break;
+      }
+      expect(await store.usedBytes()).toBeLessThanOrEqual(maxBytes);
+      // About half the records go, the oldest.
+      expect(deleted).toBeGreaterThan(9000);
+      expect(deleted).toBeLessThan(12_000);
+      const kept = await store.query({ limit: 10_000 });
+      expect(kept).toHaveLength(recs.length - deleted);
+      expect(kept.map((r) => r.id)).toEqual(recs.slice(deleted).reverse().map((r) => r.id));
+      // Under the cap, nothing more goes.
+      expect((await store.retain(now, 86_400_000, 1_000_000, maxBytes)).deleted).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
 });

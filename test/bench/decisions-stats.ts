@@ -19,6 +19,7 @@ import type { SqlDecisionStore } from '../../src/decisions/sql/sql-store.js';
 import { newDecisionId } from '../../src/lib/ids.js';
 import { median } from './stats.js';
 
+const USAGE = 'usage: decisions-stats [--rows N] [--postgres URL] [--keep FILE]\n';
 const DAY = 86_400_000;
 const CODES = ['jwt.expired', 'jwt.bad_signature', 'ip.denied', 'waf.blocked', 'schema.body_invalid', 'ratelimit.over_limit'];
 
@@ -111,8 +112,23 @@ function print(rows: Array<[string, string, number, string]>): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, postgres: { type: 'string' }, keep: { type: 'string' } } });
-  const n = Number(values.rows ?? 1_000_000);
+  let values: { rows?: string; postgres?: string; keep?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { rows: { type: 'string' }, postgres: { type: 'string' }, keep: { type: 'string' }, help: { type: 'boolean' } } }));
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const rows = Number(values.rows ?? 1_000_000);
+  if (!Number.isSafeInteger(rows) || rows < 1) {
+    process.stderr.write(`--rows must be a positive whole number, not ${values.rows}\n${USAGE}`);
+    process.exit(2);
+  }
+  const n = rows;
   const now = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-decisions-'));
   try {

@@ -123,12 +123,11 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const rows = Number(values.rows ?? 1_000_000);
-  if (!Number.isSafeInteger(rows) || rows < 1) {
+  const n = Number(values.rows ?? 1_000_000);
+  if (!Number.isSafeInteger(n) || n < 1) {
     process.stderr.write(`--rows must be a positive whole number, not ${values.rows}\n${USAGE}`);
     process.exit(2);
   }
-  const n = rows;
   const now = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-decisions-'));
   try {

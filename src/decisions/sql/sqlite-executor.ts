@@ -184,22 +184,24 @@ class SqliteThread {
 
 export class SqliteExecutor implements SqlExecutor {
   readonly dialect = 'sqlite' as const;
-  /** The thread that writes (absent when read-only), then those that query (none in memory: the writer answers). */
-  private readonly threads: SqliteThread[] = [];
+  /** The thread that writes; absent when read-only. */
   private writer: SqliteThread | undefined;
+  /** The threads that query; none in memory, where the writer answers. */
   private readers: SqliteThread[] = [];
   private dead: Error | undefined;
 
   private constructor() {}
 
+  private get threads(): SqliteThread[] {
+    return this.writer ? [this.writer, ...this.readers] : this.readers;
+  }
+
   private spawn(driver: string): SqliteThread {
-    const t = new SqliteThread(driver, (err) => {
+    return new SqliteThread(driver, (err) => {
       // The first cause wins (a close, then the exit it causes, still reads "closed"); pending calls always end.
       this.dead ??= err;
-      for (const x of this.threads) x.failAll(this.dead);
+      for (const t of this.threads) t.failAll(this.dead);
     });
-    this.threads.push(t);
-    return t;
   }
 
   /** Opens `file` on new workers; rejects with SQLite's own message (e.g. "file is not a database"). */
